@@ -1,0 +1,1 @@
+"""The registry's rules in plain Python: lifecycle, terms, holders, reasons, the hash chain."""

@@ -1,0 +1,136 @@
+"""A licence's details and the rules on them: what an application needs, what may be amended, when
+a licence is in force."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, fields, replace
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from licensing.domain.calendar import add_years
+from licensing.domain.errors import InvalidFields
+from licensing.domain.holder import bin_problems
+from licensing.domain.lifecycle import ISSUED, RESUMED, SUSPENDED
+from licensing.domain.policy import Policy
+from licensing.domain.regions import REGIONS
+from licensing.domain.text import text_problems
+
+SUBTYPES = ("I", "II")  # I: own data centre; II: equipment hosted in another's data centre
+MAX_CAPACITY_MW = Decimal("10000")
+CAPACITY_PLACES = 3
+NUMBER_PREFIX = "DM"
+
+# Fields a regulator may amend. The holder (BIN) and the term are what the licence *is*; changing
+# them means another licence, so they are not amendable.
+AMENDABLE = ("holder_name", "subtype", "site_address", "region", "capacity_mw")
+TEXT_LIMITS = {"holder_name": 300, "site_address": 500}
+
+
+@dataclass(frozen=True)
+class Details:
+    """The amendable part of a licence."""
+
+    holder_name: str
+    subtype: str
+    site_address: str
+    region: str
+    capacity_mw: Decimal
+
+
+@dataclass(frozen=True)
+class Application:
+    """What a regulator supplies to issue a licence."""
+
+    holder_name: str
+    holder_bin: str
+    subtype: str
+    site_address: str
+    region: str
+    capacity_mw: Decimal
+    issued_on: date | None = None
+    expires_on: date | None = None
+
+    @property
+    def details(self) -> Details:
+        return Details(**{f.name: getattr(self, f.name) for f in fields(Details)})
+
+
+def format_number(year: int, serial: int) -> str:
+    return f"{NUMBER_PREFIX}-{year}-{serial:06d}"
+
+
+def capacity_text(value: Decimal) -> str:
+    """Capacity as the registry writes it: plain decimal notation, no trailing zeros."""
+    return format(value.quantize(Decimal(1).scaleb(-CAPACITY_PLACES)).normalize(), "f")
+
+
+def in_force(status: str, expires_on: date, today: date) -> bool:
+    return status in (ISSUED, RESUMED) and today <= expires_on
+
+
+def is_overdue(status: str, suspended_until: date | None, today: date) -> bool:
+    """A suspension whose end has passed: flagged for a regulator, never resumed automatically."""
+    return status == SUSPENDED and suspended_until is not None and suspended_until < today
+
+
+def check_application(application: Application, policy: Policy, today: date) -> Application:
+    """The application, normalised and with its term filled in; or InvalidFields, naming each bad
+    field."""
+    errors: dict[str, list[str]] = {}
+    details = _check_details(application.details, errors)
+    holder_bin = application.holder_bin.strip()
+    if problems := bin_problems(holder_bin):
+        errors["holder_bin"] = problems
+    issued_on = application.issued_on or today
+    if issued_on > today:
+        errors.setdefault("issued_on", []).append("Cannot be in the future.")
+    longest = add_years(issued_on, policy.term_years)
+    expires_on = application.expires_on or longest
+    if not issued_on < expires_on <= longest:
+        errors.setdefault("expires_on", []).append(
+            f"Must be after the issue date and no later than {longest.isoformat()} "
+            f"(a term of at most {policy.term_years} years)."
+        )
+    if errors:
+        raise InvalidFields(errors)
+    return Application(
+        **vars(details), holder_bin=holder_bin, issued_on=issued_on, expires_on=expires_on
+    )
+
+
+def check_amendment(current: Details, changes: Mapping[str, Any]) -> dict[str, tuple[Any, Any]]:
+    """The fields that really change, as {field: (old, new)}, or InvalidFields."""
+    if unknown := sorted(set(changes) - set(AMENDABLE)):
+        raise InvalidFields({name: ["This field cannot be amended."] for name in unknown})
+    errors: dict[str, list[str]] = {}
+    wanted = _check_details(replace(current, **changes), errors)
+    if errors:
+        raise InvalidFields({k: v for k, v in errors.items() if k in changes})
+    return {
+        name: (getattr(current, name), getattr(wanted, name))
+        for name in AMENDABLE
+        if name in changes and getattr(current, name) != getattr(wanted, name)
+    }
+
+
+def capacity_problems(capacity: Decimal) -> list[str]:
+    if not capacity.is_finite() or not 0 < capacity <= MAX_CAPACITY_MW:
+        return [f"Must be greater than 0 and at most {MAX_CAPACITY_MW} MW."]
+    if -capacity.normalize().as_tuple().exponent > CAPACITY_PLACES:  # type: ignore[operator]
+        return [f"Must have at most {CAPACITY_PLACES} decimal places."]
+    return []
+
+
+def _check_details(details: Details, errors: dict[str, list[str]]) -> Details:
+    for name in TEXT_LIMITS:
+        if problems := text_problems(getattr(details, name), TEXT_LIMITS[name]):
+            errors[name] = problems
+    if details.subtype not in SUBTYPES:
+        errors["subtype"] = [f"Must be one of: {', '.join(SUBTYPES)}."]
+    if details.region not in REGIONS:
+        errors["region"] = ["Must be one of the region codes: " + ", ".join(REGIONS) + "."]
+    if problems := capacity_problems(details.capacity_mw):
+        errors["capacity_mw"] = problems
+    return replace(details, **{name: getattr(details, name).strip() for name in TEXT_LIMITS})

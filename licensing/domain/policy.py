@@ -1,0 +1,43 @@
+"""The configurable rules: licence term, suspension bounds, reason codes, local time."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from types import MappingProxyType
+from zoneinfo import ZoneInfo
+
+from licensing.domain.lifecycle import RESUME, REVOKE, SUSPEND
+
+DEFAULT_REASON_CODES: Mapping[str, tuple[str, ...]] = MappingProxyType(
+    {
+        SUSPEND: ("violation_found", "court_order", "holder_request"),
+        RESUME: ("violation_remedied", "court_order", "holder_request"),
+        REVOKE: ("unremedied_violation", "court_order", "holder_request", "holder_liquidated"),
+    }
+)
+
+
+@dataclass(frozen=True)
+class Policy:
+    term_years: int = 3
+    suspension_min_months: int = 1
+    suspension_max_months: int = 6
+    reason_codes: Mapping[str, tuple[str, ...]] = field(
+        default_factory=lambda: DEFAULT_REASON_CODES
+    )
+    timezone: ZoneInfo = field(default_factory=lambda: ZoneInfo("Asia/Almaty"))
+
+    def __post_init__(self) -> None:
+        if self.term_years < 1:
+            raise ValueError("the licence term must be at least one year")
+        if not 0 <= self.suspension_min_months <= self.suspension_max_months:
+            raise ValueError("suspension bounds must satisfy 0 <= minimum <= maximum months")
+        missing = {SUSPEND, RESUME, REVOKE} - {a for a, codes in self.reason_codes.items() if codes}
+        if missing:
+            raise ValueError(f"no reason codes configured for {', '.join(sorted(missing))}")
+
+    def today(self, now: datetime) -> date:
+        """The legal date in the registry's time zone at the instant `now`."""
+        return now.astimezone(self.timezone).date()

@@ -1,0 +1,19 @@
+"""Who may read what: the roles a token can carry, and a miner's view limited to its own BIN."""
+
+from __future__ import annotations
+
+REGULATOR, AUDITOR, MINER, ADMIN = "regulator", "auditor", "miner", "admin"
+ROLES = (REGULATOR, AUDITOR, MINER, ADMIN)
+
+# Roles that read the full register (any holder's licences and histories).
+READERS = (REGULATOR, AUDITOR, MINER)
+WRITERS = (REGULATOR,)
+
+
+def holder_scope(role: str, holder_bin: str | None) -> str | None:
+    """The only holder whose licences `role` may read, or None when it may read every licence."""
+    if role == MINER:
+        if holder_bin is None:
+            raise ValueError("a miner is always bound to one BIN")
+        return holder_bin
+    return None
