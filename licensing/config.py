@@ -1,0 +1,118 @@
+"""Settings, read once from LICENSING_* environment variables (or a test's overrides)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from licensing.domain.lifecycle import STATUS_ACTIONS
+from licensing.domain.policy import DEFAULT_REASON_CODES, Policy
+
+PREFIX = "LICENSING_"
+
+
+class ConfigError(ValueError):
+    """A setting has a value the registry cannot run with."""
+
+
+@dataclass(frozen=True)
+class Setting:
+    name: str
+    default: str
+    description: str
+
+
+# The one list of settings; the README's table is written from it.
+SETTINGS = (
+    Setting("DATABASE_URL", "sqlite:///<instance>/licensing.sqlite",
+            "SQLAlchemy URL of the system of record (`postgresql://...` uses psycopg 3)"),
+    Setting("SIGNING_KEY_FILE", "<instance>/signing-key.pem",
+            "Ed25519 private key (PEM) for statements and checkpoints"),
+    Setting("RATELIMIT_STORAGE_URI", "memory://",
+            "where rate-limit counters live; `redis://host:6379` when several processes serve"),
+    Setting("RATELIMIT_PUBLIC", "120 per minute", "limit per client address on public routes"),
+    Setting("TRUSTED_PROXIES", "0",
+            "how many reverse proxies in front set X-Forwarded-For (for the client address)"),
+    Setting("TIMEZONE", "Asia/Almaty", "time zone of legal dates (issue, expiry, suspension end)"),
+    Setting("LICENCE_TERM_YEARS", "3", "term of a licence and the default expiry"),
+    Setting("SUSPENSION_MIN_MONTHS", "1", "shortest suspension, in months ahead"),
+    Setting("SUSPENSION_MAX_MONTHS", "6", "longest suspension, in months ahead"),
+    *(
+        Setting(f"REASON_CODES_{action.upper()}", ",".join(DEFAULT_REASON_CODES[action]),
+                f"comma-separated reason codes accepted for `{action}`")
+        for action in STATUS_ACTIONS
+    ),
+    Setting("MAX_BODY_BYTES", "1048576", "largest request body accepted (413 above)"),
+    Setting("IDEMPOTENCY_TTL_HOURS", "24", "how long an Idempotency-Key's answer is kept"),
+    Setting("LOG_LEVEL", "INFO", "level of the application log"),
+)  # fmt: skip
+
+
+def load(instance_path: str, overrides: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """Flask configuration from the environment, with `overrides` (LICENSING_* names or Flask keys)
+    taking precedence."""
+    overrides = dict(overrides or {})
+    environ = {**os.environ, **{k: v for k, v in overrides.items() if k.startswith(PREFIX)}}  # noqa: TID251
+    raw = {
+        s.name: environ.get(PREFIX + s.name, s.default).replace("<instance>", instance_path)
+        for s in SETTINGS
+    }
+    config = {
+        "SQLALCHEMY_DATABASE_URI": database_url(raw["DATABASE_URL"]),
+        "LICENSING_SIGNING_KEY_FILE": raw["SIGNING_KEY_FILE"],
+        "RATELIMIT_STORAGE_URI": raw["RATELIMIT_STORAGE_URI"],
+        "LICENSING_RATELIMIT_PUBLIC": raw["RATELIMIT_PUBLIC"],
+        "LICENSING_TRUSTED_PROXIES": _integer(raw, "TRUSTED_PROXIES", minimum=0),
+        "MAX_CONTENT_LENGTH": _integer(raw, "MAX_BODY_BYTES", minimum=1),
+        "LICENSING_IDEMPOTENCY_TTL_HOURS": _integer(raw, "IDEMPOTENCY_TTL_HOURS", minimum=1),
+        "LICENSING_LOG_LEVEL": raw["LOG_LEVEL"].upper(),
+        "LICENSING_POLICY": _policy(raw),
+    }
+    config.update({k: v for k, v in overrides.items() if not k.startswith(PREFIX)})
+    return config
+
+
+def database_url(url: str) -> str:
+    """Point plain PostgreSQL URLs at the psycopg 3 driver."""
+    for scheme in ("postgres://", "postgresql://"):
+        if url.startswith(scheme):
+            return "postgresql+psycopg://" + url[len(scheme) :]
+    return url
+
+
+def _integer(raw: Mapping[str, str], name: str, minimum: int) -> int:
+    try:
+        value = int(raw[name])
+    except ValueError:
+        raise ConfigError(f"{PREFIX}{name} must be a whole number, not {raw[name]!r}") from None
+    if value < minimum:
+        raise ConfigError(f"{PREFIX}{name} must be at least {minimum}")
+    return value
+
+
+def _policy(raw: Mapping[str, str]) -> Policy:
+    try:
+        timezone = ZoneInfo(raw["TIMEZONE"])
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigError(f"{PREFIX}TIMEZONE: unknown time zone {raw['TIMEZONE']!r}") from None
+    reason_codes = {
+        action: tuple(
+            code.strip()
+            for code in raw[f"REASON_CODES_{action.upper()}"].split(",")
+            if code.strip()
+        )
+        for action in STATUS_ACTIONS
+    }
+    try:
+        return Policy(
+            term_years=_integer(raw, "LICENCE_TERM_YEARS", minimum=1),
+            suspension_min_months=_integer(raw, "SUSPENSION_MIN_MONTHS", minimum=0),
+            suspension_max_months=_integer(raw, "SUSPENSION_MAX_MONTHS", minimum=0),
+            reason_codes=reason_codes,
+            timezone=timezone,
+        )
+    except ValueError as error:
+        raise ConfigError(str(error)) from None

@@ -1,0 +1,51 @@
+"""The database connection: Flask-SQLAlchemy, Alembic migrations, and SQLite's transaction rules."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+from flask_migrate import Migrate
+from sqlalchemy import Engine, event
+
+from licensing.models import db
+
+MIGRATIONS = str(Path(__file__).with_name("migrations"))
+IMMEDIATE = "licensing_immediate"  # execution option: this transaction will write
+
+migrate = Migrate(directory=MIGRATIONS)
+
+
+def init_app(app: Flask) -> None:
+    url: str = app.config["SQLALCHEMY_DATABASE_URI"]
+    options = app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {})
+    if url.startswith("sqlite"):
+        options.setdefault("connect_args", {}).setdefault("timeout", 30)
+    else:
+        options.setdefault("pool_pre_ping", True)
+    db.init_app(app)
+    migrate.init_app(app, db, render_as_batch=True)
+    if url.startswith("sqlite"):
+        with app.app_context():
+            _take_over_sqlite_transactions(db.engine)
+
+
+def _take_over_sqlite_transactions(engine: Engine) -> None:
+    """Emit BEGIN ourselves (pysqlite's own handling skips it for reads) and BEGIN IMMEDIATE for
+    writes, so a writer holds SQLite's write lock from its first read: two writers never both read
+    the chain head and both append."""
+
+    @event.listens_for(engine, "connect")
+    def _connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys = ON")
+        cursor.execute("PRAGMA journal_mode = WAL")
+        cursor.execute("PRAGMA synchronous = NORMAL")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _begin(connection: Any) -> None:
+        immediate = connection.get_execution_options().get(IMMEDIATE, False)
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")

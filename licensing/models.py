@@ -1,0 +1,213 @@
+"""The registry's tables: licences, the append-only audit trail and its head, tokens."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from typing import Any
+
+from flask_sqlalchemy import SQLAlchemy
+from sqlalchemy import (
+    CheckConstraint,
+    Date,
+    DateTime,
+    Dialect,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    Numeric,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, registry
+from sqlalchemy.types import TypeDecorator, TypeEngine
+
+from licensing.domain.licence import SUBTYPES
+from licensing.domain.lifecycle import ACTIONS, STATES
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Timezone-aware UTC datetimes on every database (SQLite hands back naive ones)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given where a UTC time is required")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class ExactDecimal(TypeDecorator[Decimal]):
+    """NUMERIC where the database has it; text on SQLite, which would round through a float."""
+
+    impl = Numeric(10, 3)
+    cache_ok = True
+
+    def load_dialect_impl(self, dialect: Dialect) -> TypeEngine[Any]:
+        if dialect.name == "sqlite":
+            return dialect.type_descriptor(String(32))
+        return dialect.type_descriptor(Numeric(10, 3))
+
+    def process_bind_param(self, value: Decimal | None, dialect: Dialect) -> Any:
+        if value is None or dialect.name != "sqlite":
+            return value
+        return str(value)
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> Decimal | None:
+        return None if value is None else Decimal(value)
+
+
+class Base(DeclarativeBase):
+    registry = registry(
+        metadata=MetaData(
+            naming_convention={
+                "ix": "ix_%(column_0_label)s",
+                "uq": "uq_%(table_name)s_%(column_0_name)s",
+                "ck": "ck_%(table_name)s_%(constraint_name)s",
+                "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+                "pk": "pk_%(table_name)s",
+            }
+        ),
+        type_annotation_map={datetime: UTCDateTime, date: Date, Decimal: ExactDecimal},
+    )
+
+
+db = SQLAlchemy(model_class=Base)
+
+
+def _one_of(column: str, values: tuple[str, ...]) -> str:
+    return f"{column} IN ({', '.join(repr(v) for v in values)})"
+
+
+class Licence(db.Model):
+    __tablename__ = "licences"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[str] = mapped_column(String(20), unique=True)
+    holder_name: Mapped[str] = mapped_column(String(300))
+    # casefolded copy for search: SQLite's LIKE and lower() only fold ASCII, and names are Cyrillic
+    holder_name_folded: Mapped[str] = mapped_column(String(300))
+    holder_bin: Mapped[str] = mapped_column(String(12), index=True)
+    subtype: Mapped[str] = mapped_column(String(2))
+    site_address: Mapped[str] = mapped_column(String(500))
+    region: Mapped[str] = mapped_column(String(32), index=True)
+    capacity_mw: Mapped[Decimal]
+    issued_on: Mapped[date]
+    expires_on: Mapped[date]
+    status: Mapped[str] = mapped_column(String(16), index=True)
+    status_since: Mapped[datetime]
+    suspended_until: Mapped[date | None]
+    version: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+    # a concurrent writer that slipped past the row lock fails with StaleDataError, never overwrites
+    __mapper_args__ = {"version_id_col": version}
+    __table_args__ = (
+        CheckConstraint(_one_of("status", STATES), name="status"),
+        CheckConstraint(_one_of("subtype", SUBTYPES), name="subtype"),
+        CheckConstraint("capacity_mw > 0", name="capacity_positive"),
+        CheckConstraint("expires_on > issued_on", name="term"),
+    )
+
+
+class AuditEvent(db.Model):
+    """One action on one licence. The database refuses UPDATE and DELETE (see the migrations)."""
+
+    __tablename__ = "audit_events"
+
+    seq: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    licence: Mapped[str] = mapped_column(String(20), ForeignKey("licences.number"), index=True)
+    action: Mapped[str] = mapped_column(String(16), index=True)
+    from_status: Mapped[str | None] = mapped_column(String(16))
+    to_status: Mapped[str] = mapped_column(String(16))
+    reason_code: Mapped[str | None] = mapped_column(String(64))
+    reason: Mapped[str | None] = mapped_column(Text)
+    legal_basis: Mapped[str | None] = mapped_column(Text)
+    data: Mapped[str] = mapped_column(Text)  # canonical JSON, exactly the bytes that were hashed
+    actor: Mapped[str] = mapped_column(String(100), index=True)
+    role: Mapped[str] = mapped_column(String(16))
+    request_id: Mapped[str] = mapped_column(String(128))
+    at: Mapped[datetime] = mapped_column(index=True)
+    prev: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64), unique=True)
+
+    __table_args__ = (
+        CheckConstraint("seq > 0", name="seq_positive"),
+        CheckConstraint(_one_of("action", ACTIONS), name="action"),
+    )
+
+
+class ChainHead(db.Model):
+    """The last event of the chain. Every write transaction locks this one row first, so appends
+    (and everything checked before them) are serialised: no fork, no reused seq."""
+
+    __tablename__ = "audit_head"
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    seq: Mapped[int]
+    hash: Mapped[str] = mapped_column(String(64))
+    at: Mapped[datetime | None]
+
+    __table_args__ = (CheckConstraint("id = 1", name="single_row"),)
+
+
+class LicenceSerial(db.Model):
+    """The last serial given out per year, for licence numbers like DM-2026-000123."""
+
+    __tablename__ = "licence_serials"
+
+    year: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    last: Mapped[int]
+
+
+class ApiToken(db.Model):
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(100))
+    role: Mapped[str] = mapped_column(String(16))
+    holder_bin: Mapped[str | None] = mapped_column(String(12))
+    token_hash: Mapped[str] = mapped_column(
+        String(64), unique=True
+    )  # SHA-256; the token is never kept
+    created_at: Mapped[datetime]
+    revoked_at: Mapped[datetime | None]
+
+    __table_args__ = (
+        # a name is reused only after its token was revoked
+        Index(
+            "uq_api_tokens_active_name",
+            "name",
+            unique=True,
+            sqlite_where=db.text("revoked_at IS NULL"),
+            postgresql_where=db.text("revoked_at IS NULL"),
+        ),
+        CheckConstraint("(role = 'miner') = (holder_bin IS NOT NULL)", name="miner_has_bin"),
+    )
+
+
+class IdempotencyRecord(db.Model):
+    """The answer to a POST sent with an Idempotency-Key, kept so a retry gets it again."""
+
+    __tablename__ = "idempotency_records"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_id: Mapped[int] = mapped_column(ForeignKey("api_tokens.id"))
+    key: Mapped[str] = mapped_column(String(255))
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    result: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(index=True)
+
+    __table_args__ = (UniqueConstraint("token_id", "key"),)
