@@ -1,0 +1,103 @@
+"""The one place audit events are appended, and read back in the exported event format."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from typing import Any
+
+from licensing.domain.chain import canonical_json, seal
+from licensing.domain.decisions import Decision
+from licensing.domain.timestamps import format_utc
+from licensing.models import AuditEvent
+from licensing.services.context import Context
+from licensing.services.transaction import Write
+
+
+def append(
+    write: Write,
+    ctx: Context,
+    *,
+    licence: str,
+    action: str,
+    from_status: str | None,
+    to_status: str,
+    data: dict[str, Any],
+    decision: Decision | None = None,
+    reason: str | None = None,
+    legal_basis: str | None = None,
+) -> dict[str, Any]:
+    """Chain one event onto the head, inside the caller's write transaction."""
+    head = write.head
+    if decision is not None:
+        reason_code, reason, legal_basis = (
+            decision.reason_code,
+            decision.reason,
+            decision.legal_basis,
+        )
+    else:
+        reason_code = None
+    event = seal(
+        {
+            "seq": head.seq + 1,
+            "licence": licence,
+            "action": action,
+            "from": from_status,
+            "to": to_status,
+            "reason_code": reason_code,
+            "reason": reason,
+            "legal_basis": legal_basis,
+            "data": data,
+            "actor": ctx.actor.name,
+            "role": ctx.actor.role,
+            "request_id": ctx.request_id,
+            "at": format_utc(write.now),
+            "prev": head.hash,
+        }
+    )
+    write.session.add(
+        AuditEvent(
+            seq=event["seq"],
+            licence=licence,
+            action=action,
+            from_status=from_status,
+            to_status=to_status,
+            reason_code=reason_code,
+            reason=reason,
+            legal_basis=legal_basis,
+            data=canonical_json(data),
+            actor=event["actor"],
+            role=event["role"],
+            request_id=event["request_id"],
+            at=write.now,
+            prev=event["prev"],
+            hash=event["hash"],
+        )
+    )
+    head.seq, head.hash, head.at = event["seq"], event["hash"], write.now
+    return event
+
+
+def as_event(row: AuditEvent) -> dict[str, Any]:
+    """A stored event in the exported format of the design (section 4)."""
+    return {
+        "seq": row.seq,
+        "licence": row.licence,
+        "action": row.action,
+        "from": row.from_status,
+        "to": row.to_status,
+        "reason_code": row.reason_code,
+        "reason": row.reason,
+        "legal_basis": row.legal_basis,
+        "data": json.loads(row.data),
+        "actor": row.actor,
+        "role": row.role,
+        "request_id": row.request_id,
+        "at": format_utc(row.at),
+        "prev": row.prev,
+        "hash": row.hash,
+    }
+
+
+def as_events(rows: Iterable[AuditEvent]) -> list[dict[str, Any]]:
+    return [as_event(row) for row in rows]

@@ -1,0 +1,11 @@
+"""Failures of a use case that are not the domain's rules: races and a busy database."""
+
+from __future__ import annotations
+
+
+class ConcurrentChange(Exception):
+    """Another writer changed the same rows first; nothing was changed and a retry may work."""
+
+
+class DatabaseBusy(Exception):
+    """The database could not take the write lock in time; the request changed nothing."""

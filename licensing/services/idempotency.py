@@ -1,0 +1,63 @@
+"""Idempotency keys: a repeated request with the same key and body gets the first answer again and
+changes nothing; the same key with another body is refused."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import asdict
+from typing import Any
+
+from sqlalchemy import delete, select
+
+from licensing.domain.errors import IdempotencyKeyReused
+from licensing.models import IdempotencyRecord
+from licensing.services.context import Context
+from licensing.services.transaction import Write
+from licensing.services.views import LicenceView, Outcome
+
+
+def fingerprint(operation: str, target: str | None, command: Any) -> str:
+    """What makes two requests the same: the operation, its target and its parsed input."""
+    material = {"operation": operation, "target": target, "input": asdict(command)}
+    text = json.dumps(material, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def replay(write: Write, ctx: Context, print_: str) -> Outcome | None:
+    """The kept answer for this request's key, None when the key is new (or its answer expired)."""
+    key = ctx.idempotency_key
+    if key is None or ctx.actor.token_id is None:
+        return None
+    write.session.execute(
+        delete(IdempotencyRecord).where(
+            IdempotencyRecord.token_id == ctx.actor.token_id,
+            IdempotencyRecord.created_at < write.now - key.ttl,
+        )
+    )
+    record = write.session.execute(
+        select(IdempotencyRecord).where(
+            IdempotencyRecord.token_id == ctx.actor.token_id, IdempotencyRecord.key == key.value
+        )
+    ).scalar_one_or_none()
+    if record is None:
+        return None
+    if record.fingerprint != print_:
+        raise IdempotencyKeyReused(key.value)
+    return Outcome(LicenceView.from_record(json.loads(record.result)), replayed=True)
+
+
+def remember(write: Write, ctx: Context, print_: str, view: LicenceView) -> Outcome:
+    """Keep the answer under the request's key (if it has one) in the same transaction."""
+    key = ctx.idempotency_key
+    if key is not None and ctx.actor.token_id is not None:
+        write.session.add(
+            IdempotencyRecord(
+                token_id=ctx.actor.token_id,
+                key=key.value,
+                fingerprint=print_,
+                result=json.dumps(view.to_record()),
+                created_at=write.now,
+            )
+        )
+    return Outcome(view)

@@ -1,0 +1,45 @@
+"""The public register: what anyone may look up, without a token."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from licensing import clock
+from licensing.domain.errors import LicenceNotFound
+from licensing.domain.policy import Policy
+from licensing.models import Licence, db
+from licensing.services.listing import contains, paginate
+from licensing.services.views import Page, PublicLicenceView
+
+
+def lookup(policy: Policy, number: str) -> PublicLicenceView:
+    licence = db.session.scalars(select(Licence).where(Licence.number == number)).one_or_none()
+    if licence is None:
+        raise LicenceNotFound(number)
+    return PublicLicenceView.of(licence, policy.today(clock.now()))
+
+
+def search(
+    policy: Policy,
+    *,
+    q: str | None = None,
+    region: str | None = None,
+    status: str | None = None,
+    page: int = 1,
+    page_size: int = 20,
+) -> Page[PublicLicenceView]:
+    today = policy.today(clock.now())
+    query = select(Licence)
+    if q:
+        query = query.where(contains(Licence.holder_name_folded, q))
+    if region:
+        query = query.where(Licence.region == region)
+    if status:
+        query = query.where(Licence.status == status)
+    return paginate(
+        db.session,
+        query.order_by(Licence.id),
+        page,
+        page_size,
+        lambda row: PublicLicenceView.of(row, today),
+    )

@@ -1,0 +1,99 @@
+"""API tokens: created by an operator, shown once, kept only as a hash, each with one role."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+
+from licensing import clock
+from licensing.domain.errors import InvalidFields
+from licensing.domain.holder import bin_problems
+from licensing.domain.roles import MINER, ROLES
+from licensing.models import ApiToken, db
+from licensing.services.context import Actor
+
+PREFIX = "lic_"
+
+
+@dataclass(frozen=True)
+class TokenView:
+    name: str
+    role: str
+    holder_bin: str | None
+    created_at: datetime
+    revoked_at: datetime | None
+
+
+def create(name: str, role: str, holder_bin: str | None = None) -> str:
+    """A new token for `name`; the returned secret is never stored and cannot be shown again."""
+    name = name.strip()
+    errors: dict[str, list[str]] = {}
+    if not 0 < len(name) <= 100:
+        errors["name"] = ["Must be 1 to 100 characters."]
+    if role not in ROLES:
+        errors["role"] = [f"Must be one of: {', '.join(ROLES)}."]
+    if role == MINER:
+        if not holder_bin:
+            errors["bin"] = ["A miner token is bound to one holder: give its BIN."]
+        elif problems := bin_problems(holder_bin):
+            errors["bin"] = problems
+    elif holder_bin is not None:
+        errors["bin"] = ["Only a miner token is bound to a BIN."]
+    if not errors and _active(name) is not None:
+        errors["name"] = ["An active token already has this name; revoke it first."]
+    if errors:
+        raise InvalidFields(errors)
+    secret = PREFIX + secrets.token_urlsafe(32)
+    db.session.add(
+        ApiToken(
+            name=name,
+            role=role,
+            holder_bin=holder_bin if role == MINER else None,
+            token_hash=_digest(secret),
+            created_at=clock.now(),
+        )
+    )
+    db.session.commit()
+    return secret
+
+
+def revoke(name: str) -> bool:
+    """Revoke the active token called `name`; False when there is none."""
+    token = _active(name)
+    if token is None:
+        return False
+    token.revoked_at = clock.now()
+    db.session.commit()
+    return True
+
+
+def listing() -> list[TokenView]:
+    tokens = db.session.scalars(select(ApiToken).order_by(ApiToken.name, ApiToken.id))
+    return [TokenView(t.name, t.role, t.holder_bin, t.created_at, t.revoked_at) for t in tokens]
+
+
+def authenticate(secret: str) -> Actor | None:
+    """The actor behind a presented token, or None when it is unknown or revoked."""
+    token = db.session.scalars(
+        select(ApiToken).where(
+            ApiToken.token_hash == _digest(secret), ApiToken.revoked_at.is_(None)
+        )
+    ).one_or_none()
+    if token is None:
+        return None
+    return Actor(name=token.name, role=token.role, holder_bin=token.holder_bin, token_id=token.id)
+
+
+def _active(name: str) -> ApiToken | None:
+    return db.session.scalars(
+        select(ApiToken).where(ApiToken.name == name, ApiToken.revoked_at.is_(None))
+    ).one_or_none()
+
+
+def _digest(secret: str) -> str:
+    # Tokens are 256-bit random strings, so a fast hash is enough: there is nothing to brute-force.
+    return hashlib.sha256(secret.encode()).hexdigest()

@@ -1,0 +1,62 @@
+"""The write transaction every use case that changes the register runs in."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
+
+from licensing import clock
+from licensing.database import IMMEDIATE
+from licensing.models import ChainHead, db
+from licensing.services.errors import ConcurrentChange, DatabaseBusy
+
+
+@dataclass
+class Write:
+    session: Session
+    head: ChainHead
+    now: datetime  # the instant of this write, never before the chain head's
+
+
+@contextmanager
+def write_transaction() -> Iterator[Write]:
+    """Commit everything done inside, or nothing.
+
+    Every write locks the chain head before it reads anything: BEGIN IMMEDIATE on SQLite, a row
+    lock (SELECT ... FOR UPDATE) on PostgreSQL. All writes append to the one chain, so they would
+    serialise there anyway; taking the lock first makes every check (state, version, idempotency
+    key, next licence serial) hold until commit, and one lock order means no deadlock.
+    """
+    session = db.session
+    if session.new or session.dirty or session.deleted:
+        raise RuntimeError("a write transaction started with unsaved changes in the session")
+    session.commit()  # end any read transaction of this request (e.g. the token lookup)
+    try:
+        session.connection(execution_options={IMMEDIATE: True})
+        head = session.execute(
+            select(ChainHead)
+            .where(ChainHead.id == 1)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        ).scalar_one()
+        now = clock.now()
+        yield Write(session, head, max(now, head.at) if head.at else now)
+        session.commit()
+    except (StaleDataError, IntegrityError) as error:
+        session.rollback()
+        raise ConcurrentChange(str(error)) from error
+    except OperationalError as error:
+        session.rollback()
+        if "locked" in str(error) or "lock timeout" in str(error):
+            raise DatabaseBusy(str(error)) from error
+        raise
+    except BaseException:
+        session.rollback()
+        raise

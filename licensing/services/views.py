@@ -1,0 +1,125 @@
+"""What use cases hand back: plain snapshots of a licence, computed for one day, detached from the
+session (so they outlive the transaction and can be kept for an idempotent replay)."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from datetime import date, datetime
+from typing import Any, Generic, TypeVar
+
+from licensing.domain.licence import capacity_text, in_force, is_overdue
+from licensing.domain.lifecycle import SUSPENDED, allowed_actions
+from licensing.domain.timestamps import format_utc, parse_utc
+from licensing.models import Licence
+
+T = TypeVar("T")
+
+_DATES = ("issued_on", "expires_on", "suspended_until")
+_TIMES = ("status_since", "created_at", "updated_at")
+
+
+@dataclass(frozen=True)
+class LicenceView:
+    number: str
+    holder_name: str
+    holder_bin: str
+    subtype: str
+    site_address: str
+    region: str
+    capacity_mw: str
+    issued_on: date
+    expires_on: date
+    status: str
+    in_force: bool
+    overdue: bool
+    status_since: datetime
+    suspended_until: date | None
+    version: int
+    created_at: datetime
+    updated_at: datetime
+    allowed_actions: list[str]
+
+    @classmethod
+    def of(cls, licence: Licence, today: date) -> LicenceView:
+        return cls(
+            number=licence.number,
+            holder_name=licence.holder_name,
+            holder_bin=licence.holder_bin,
+            subtype=licence.subtype,
+            site_address=licence.site_address,
+            region=licence.region,
+            capacity_mw=capacity_text(licence.capacity_mw),
+            issued_on=licence.issued_on,
+            expires_on=licence.expires_on,
+            status=licence.status,
+            in_force=in_force(licence.status, licence.expires_on, today),
+            overdue=is_overdue(licence.status, licence.suspended_until, today),
+            status_since=licence.status_since,
+            suspended_until=licence.suspended_until,
+            version=licence.version,
+            created_at=licence.created_at,
+            updated_at=licence.updated_at,
+            allowed_actions=allowed_actions(licence.status),
+        )
+
+    def to_record(self) -> dict[str, Any]:
+        record = asdict(self)
+        for name in _DATES:
+            record[name] = record[name] and record[name].isoformat()
+        for name in _TIMES:
+            record[name] = format_utc(record[name])
+        return record
+
+    @classmethod
+    def from_record(cls, record: dict[str, Any]) -> LicenceView:
+        values = dict(record)
+        for name in _DATES:
+            values[name] = values[name] and date.fromisoformat(values[name])
+        for name in _TIMES:
+            values[name] = parse_utc(values[name])
+        return cls(**values)
+
+
+@dataclass(frozen=True)
+class PublicLicenceView:
+    """What anyone may see of a licence."""
+
+    number: str
+    holder_name: str
+    region: str
+    subtype: str
+    status: str
+    in_force: bool
+    status_since: datetime
+    expires_on: date
+    suspended_until: date | None
+
+    @classmethod
+    def of(cls, licence: Licence, today: date) -> PublicLicenceView:
+        return cls(
+            number=licence.number,
+            holder_name=licence.holder_name,
+            region=licence.region,
+            subtype=licence.subtype,
+            status=licence.status,
+            in_force=in_force(licence.status, licence.expires_on, today),
+            status_since=licence.status_since,
+            expires_on=licence.expires_on,
+            suspended_until=licence.suspended_until if licence.status == SUSPENDED else None,
+        )
+
+
+@dataclass(frozen=True)
+class Page(Generic[T]):
+    items: list[T]
+    total: int
+    page: int
+    page_size: int
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """The licence after a write, and whether it is the kept answer to an earlier request."""
+
+    licence: LicenceView
+    replayed: bool = False
