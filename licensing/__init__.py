@@ -1,0 +1,29 @@
+"""licensing: the registry of digital-mining licences."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from typing import Any
+
+from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from licensing import api, cli, config, database, observability, ratelimit
+
+
+def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
+    """Build the application. `test_config` overrides settings: LICENSING_* names as they would
+    come from the environment, or Flask keys."""
+    app = Flask(__name__, instance_relative_config=True)
+    os.makedirs(app.instance_path, exist_ok=True)
+    app.config.from_mapping(config.load(app.instance_path, test_config))
+    app.json.ensure_ascii = False  # type: ignore[attr-defined]
+    if proxies := app.config["LICENSING_TRUSTED_PROXIES"]:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)  # type: ignore[method-assign]
+    observability.init_app(app)
+    database.init_app(app)
+    ratelimit.init_app(app)
+    api.init_app(app)
+    cli.init_app(app)
+    return app

@@ -1,0 +1,51 @@
+"""The REST API: flask-smorest blueprints, OpenAPI from the same schemas, problem+json errors."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask, Response, send_from_directory
+from flask_smorest import Api
+from swagger_ui_bundle import swagger_ui_path
+from werkzeug.exceptions import HTTPException
+
+from licensing.api import health, problems
+from licensing.api.licences.routes import blp as licences_blp
+from licensing.api.register.routes import blp as register_blp
+from licensing.api.schemas import ProblemSchema
+
+PREFIX = "/api/v1"
+
+
+class RegistryApi(Api):
+    """flask-smorest's Api, answering every HTTP error as RFC 9457 problem+json."""
+
+    ERROR_SCHEMA = ProblemSchema
+
+    def handle_http_exception(self, error: HTTPException) -> Response:  # type: ignore[override]
+        return problems.from_http_exception(error)
+
+
+def init_app(app: Flask) -> None:
+    app.config.update(
+        API_TITLE="licensing: registry of digital-mining licences",
+        API_VERSION="v1",
+        OPENAPI_VERSION="3.0.3",
+        OPENAPI_URL_PREFIX="/",
+        OPENAPI_JSON_PATH="openapi.json",
+        OPENAPI_SWAGGER_UI_PATH="docs",
+        OPENAPI_SWAGGER_UI_URL="/docs/assets/",
+        API_SPEC_OPTIONS={
+            "components": {"securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer"}}},
+        },
+    )
+    api = RegistryApi(app)
+    api.register_blueprint(health.blp)
+    api.register_blueprint(licences_blp, url_prefix=f"{PREFIX}/licences")
+    api.register_blueprint(register_blp, url_prefix=f"{PREFIX}/status")
+    problems.register(app)
+
+    @app.get("/docs/assets/<path:filename>")
+    def swagger_assets(filename: str) -> Any:
+        # served from the installed package, so the interactive docs work on a closed network
+        return send_from_directory(swagger_ui_path, filename, max_age=86400)

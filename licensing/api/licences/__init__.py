@@ -1,0 +1,1 @@
+"""The licences resource: issue, read, amend, suspend, resume, revoke, history."""

@@ -1,0 +1,130 @@
+"""Routes of /api/v1/licences: parse, call one use case, answer."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Response, url_for
+from flask.views import MethodView
+
+from licensing.api.auth import requires
+from licensing.api.conditional import etag, expected_versions, not_modified
+from licensing.api.context import current_context
+from licensing.api.licences.schemas import (
+    AmendmentSchema,
+    ApplicationSchema,
+    DecisionSchema,
+    HistorySchema,
+    LicencePageSchema,
+    LicenceQuerySchema,
+    LicenceSchema,
+    SuspensionSchema,
+)
+from licensing.api.parsing import Blueprint
+from licensing.api.schemas import ProblemSchema
+from licensing.domain.decisions import Decision
+from licensing.domain.licence import Application
+from licensing.domain.lifecycle import RESUME, REVOKE, SUSPEND
+from licensing.domain.roles import READERS, REGULATOR
+from licensing.services import licences
+from licensing.services.views import LicenceView, Outcome
+
+blp = Blueprint("licences", __name__, description="Licences and their lifecycle")
+
+Answer = tuple[LicenceView, int, dict[str, str]]
+
+
+def answer(view: LicenceView, status: int = 200, **headers: str) -> Answer:
+    return view, status, {"ETag": etag(view.version), **headers}
+
+
+def answer_outcome(outcome: Outcome, status: int = 200, **headers: str) -> Answer:
+    if outcome.replayed:
+        headers["Idempotent-Replayed"] = "true"
+    return answer(outcome.licence, status, **headers)
+
+
+@blp.route("")
+class Licences(MethodView):
+    @requires(*READERS)
+    @blp.arguments(LicenceQuerySchema, location="query")
+    @blp.response(200, LicencePageSchema)
+    def get(self, query: dict[str, Any]) -> Any:
+        """List licences (a miner sees only its own)."""
+        page, page_size = query.pop("page"), query.pop("page_size")
+        return licences.find(current_context(), licences.Filters(**query), page, page_size)
+
+    @requires(REGULATOR)
+    @blp.arguments(ApplicationSchema)
+    @blp.response(201, LicenceSchema)
+    @blp.alt_response(422, schema=ProblemSchema, description="Invalid application")
+    def post(self, application: Application) -> Answer:
+        """Issue a licence."""
+        outcome = licences.issue(current_context(), application)
+        location = url_for(".Licence", number=outcome.licence.number)
+        return answer_outcome(outcome, 201, Location=location)
+
+
+@blp.route("/<number>")
+class Licence(MethodView):
+    @requires(*READERS)
+    @blp.response(200, LicenceSchema)
+    def get(self, number: str) -> Answer | Response:
+        """One licence, with the actions its status allows; its ETag is its version."""
+        view = licences.get(current_context(), number)
+        return not_modified(view.version) or answer(view)
+
+    @requires(REGULATOR)
+    @blp.arguments(AmendmentSchema)
+    @blp.response(200, LicenceSchema)
+    @blp.alt_response(409, schema=ProblemSchema, description="The licence is revoked")
+    @blp.alt_response(412, schema=ProblemSchema, description="Stale If-Match")
+    @blp.alt_response(428, schema=ProblemSchema, description="If-Match missing")
+    def patch(self, changes: dict[str, Any], number: str) -> Answer:
+        """Amend a licence's details; needs `If-Match` with its current ETag."""
+        reason, legal_basis = changes.pop("reason", None), changes.pop("legal_basis", None)
+        view = licences.amend(
+            current_context(),
+            number,
+            changes,
+            reason=reason,
+            legal_basis=legal_basis,
+            expected_versions=expected_versions(required=True),
+        )
+        return answer(view)
+
+
+def _status_change(action: str, schema: type[DecisionSchema]) -> None:
+    class StatusChange(MethodView):
+        @requires(REGULATOR)
+        @blp.arguments(schema)
+        @blp.response(200, LicenceSchema)
+        @blp.alt_response(
+            409, schema=ProblemSchema, description="Not allowed from the current status"
+        )
+        @blp.alt_response(412, schema=ProblemSchema, description="Stale If-Match")
+        def post(self, decision: Decision, number: str) -> Answer:
+            outcome = licences.change_status(
+                current_context(), number, action, decision, expected_versions(required=False)
+            )
+            return answer_outcome(outcome)
+
+    StatusChange.post.__doc__ = (
+        f"{action.capitalize()} a licence. `If-Match` is honoured when sent."
+    )
+    StatusChange.__name__ = action.capitalize()
+    blp.route(f"/<number>/{action}")(StatusChange)
+
+
+_status_change(SUSPEND, SuspensionSchema)
+_status_change(RESUME, DecisionSchema)
+_status_change(REVOKE, DecisionSchema)
+
+
+@blp.route("/<number>/history")
+class History(MethodView):
+    @requires(*READERS)
+    @blp.response(200, HistorySchema)
+    def get(self, number: str) -> dict[str, Any]:
+        """The licence's audit events, oldest first, in the exported event format."""
+        return {"items": licences.history(current_context(), number)}

@@ -1,0 +1,1 @@
+"""The public register: /api/v1/status, no token, rate-limited per client address."""

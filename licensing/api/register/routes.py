@@ -1,0 +1,38 @@
+"""Routes of /api/v1/status: the public register."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import current_app
+from flask.views import MethodView
+
+from licensing.api.parsing import Blueprint
+from licensing.api.register.schemas import (
+    PublicLicencePageSchema,
+    PublicLicenceSchema,
+    RegisterQuerySchema,
+)
+from licensing.ratelimit import public_limit
+from licensing.services import register
+from licensing.services.views import Page, PublicLicenceView
+
+blp = Blueprint("register", __name__, description="The public register: no token needed")
+public_limit(blp)
+
+
+@blp.route("")
+class Register(MethodView):
+    @blp.arguments(RegisterQuerySchema, location="query")
+    @blp.response(200, PublicLicencePageSchema)
+    def get(self, query: dict[str, Any]) -> Page[PublicLicenceView]:
+        """Search the public register."""
+        return register.search(current_app.config["LICENSING_POLICY"], **query)
+
+
+@blp.route("/<number>")
+class Status(MethodView):
+    @blp.response(200, PublicLicenceSchema)
+    def get(self, number: str) -> PublicLicenceView:
+        """A licence's public status."""
+        return register.lookup(current_app.config["LICENSING_POLICY"], number)
