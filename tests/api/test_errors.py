@@ -1,0 +1,137 @@
+from __future__ import annotations
+
+import logging
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import func, select
+
+from licensing.models import Licence, db
+from licensing.services import licences
+from tests.factories import API, application, issue
+
+PROBLEM_KEYS = {"type", "title", "status", "detail", "instance", "request_id"}
+
+
+def assert_problem(response: object, status: int) -> dict[str, object]:
+    assert response.status_code == status  # type: ignore[attr-defined]
+    assert response.mimetype == "application/problem+json"  # type: ignore[attr-defined]
+    body = response.get_json()  # type: ignore[attr-defined]
+    assert set(body) >= PROBLEM_KEYS and body["status"] == status
+    assert "Traceback" not in response.get_data(as_text=True)  # type: ignore[attr-defined]
+    return body  # type: ignore[no-any-return]
+
+
+def licence_count(app: Flask) -> int:
+    with app.app_context():
+        return db.session.scalar(select(func.count()).select_from(Licence)) or 0
+
+
+@pytest.mark.parametrize(
+    ("data", "content_type", "status"),
+    [
+        ("{not json", "application/json", 400),
+        ("", "application/json", 400),
+        ('{"holder_name": "x"', "application/json", 400),
+        ("holder_name=x", "application/x-www-form-urlencoded", 415),
+        ("<licence/>", "application/xml", 415),
+        ('{"holder_name": "x"}', "text/plain", 415),
+        ('{"holder_name": "x"}', None, 415),
+        ("[1, 2]", "application/json", 422),
+        ('"a string"', "application/json", 422),
+        ("null", "application/json", 422),
+    ],
+)
+def test_bodies_that_are_not_a_json_object_are_refused(
+    app: Flask,
+    client: FlaskClient,
+    regulator: dict[str, str],
+    data: str,
+    content_type: str | None,
+    status: int,
+) -> None:
+    headers = {**regulator, **({"Content-Type": content_type} if content_type else {})}
+    assert_problem(client.post(f"{API}/licences", data=data, headers=headers), status)
+    assert licence_count(app) == 0
+
+
+def test_a_body_over_one_mebibyte_is_413(
+    app: Flask, client: FlaskClient, regulator: dict[str, str]
+) -> None:
+    huge = application(site_address="x" * (1024 * 1024))
+    assert_problem(client.post(f"{API}/licences", json=huge, headers=regulator), 413)
+    assert licence_count(app) == 0
+
+
+def test_an_unknown_api_path_is_a_404_problem(client: FlaskClient) -> None:
+    assert_problem(client.get(f"{API}/permits"), 404)
+
+
+def test_a_wrong_method_is_405_with_allow(client: FlaskClient, regulator: dict[str, str]) -> None:
+    response = client.delete(f"{API}/licences", headers=regulator)
+    assert_problem(response, 405)
+    assert set(response.headers["Allow"].split(", ")) >= {"GET", "POST"}
+
+
+def test_an_unknown_licence_is_a_404_problem(
+    client: FlaskClient, regulator: dict[str, str]
+) -> None:
+    body = assert_problem(client.get(f"{API}/licences/DM-2026-000404", headers=regulator), 404)
+    assert "DM-2026-000404" in str(body["detail"])
+
+
+def test_a_crash_is_a_500_problem_logged_with_the_request_id(
+    app: Flask, client: FlaskClient, regulator: dict[str, str],
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture,
+) -> None:  # fmt: skip
+    app.config["PROPAGATE_EXCEPTIONS"] = False
+
+    def explode(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("secret internals /etc/passwd")
+
+    monkeypatch.setattr(licences, "find", explode)
+    with caplog.at_level(logging.ERROR):
+        response = client.get(f"{API}/licences", headers={**regulator, "X-Request-ID": "req-42"})
+    body = assert_problem(response, 500)
+    assert "secret internals" not in response.get_data(as_text=True)
+    assert body["request_id"] == "req-42" and response.headers["X-Request-ID"] == "req-42"
+    crash = [r for r in caplog.records if r.exc_info]
+    assert crash and crash[0].request_id == "req-42"  # type: ignore[attr-defined]
+    assert "secret internals" in caplog.text
+
+
+def test_a_failure_inside_a_write_leaves_no_row(
+    app: Flask, client: FlaskClient, regulator: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from licensing.services import audit
+
+    app.config["PROPAGATE_EXCEPTIONS"] = False
+    number = issue(client, regulator)["number"]
+
+    def broken_append(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(audit, "append", broken_append)
+    assert client.post(f"{API}/licences", json=application(), headers=regulator).status_code == 500
+    assert (
+        client.patch(
+            f"{API}/licences/{number}",
+            json={"capacity_mw": "99"},
+            headers={**regulator, "If-Match": '"1"'},
+        ).status_code
+        == 500
+    )
+    monkeypatch.undo()
+    licence = client.get(f"{API}/licences/{number}", headers=regulator).get_json()
+    assert (licence["capacity_mw"], licence["version"]) == ("12.5", 1)
+    assert licence_count(app) == 1
+    # the serial given out in the failed transaction was rolled back too
+    assert issue(client, regulator)["number"] == "DM-2026-000002"
+
+
+def test_request_ids_are_echoed_or_made(client: FlaskClient) -> None:
+    given = client.get("/healthz", headers={"X-Request-ID": "lb-7f3a"})
+    assert given.headers["X-Request-ID"] == "lb-7f3a"
+    odd = client.get("/healthz", headers={"X-Request-ID": "<script>"})
+    assert odd.headers["X-Request-ID"] != "<script>" and len(odd.headers["X-Request-ID"]) == 32
