@@ -16,6 +16,19 @@ TODAY = "2026-03-10"  # the tests' frozen date (see the clock fixture)
 UNTIL = "2026-05-10"  # two months ahead: a lawful end for a suspension decided TODAY
 
 
+def written(app: Flask) -> tuple[int, int]:
+    """How many licences and audit events the database holds."""
+    from sqlalchemy import func, select
+
+    from licensing.models import AuditEvent, Licence, db
+
+    with app.app_context():
+        return (
+            db.session.scalar(select(func.count()).select_from(Licence)) or 0,
+            db.session.scalar(select(func.count()).select_from(AuditEvent)) or 0,
+        )
+
+
 def bearer(
     app: Flask, role: str, bin: str | None = None, name: str | None = None
 ) -> dict[str, str]:

@@ -9,14 +9,14 @@ from licensing.domain.errors import LicenceNotFound
 from licensing.domain.policy import Policy
 from licensing.models import Licence, db
 from licensing.services.listing import contains, paginate
-from licensing.services.views import Page, PublicLicenceView
+from licensing.services.views import LicenceView, Page, PublicLicenceView
 
 
 def lookup(policy: Policy, number: str) -> PublicLicenceView:
     licence = db.session.scalars(select(Licence).where(Licence.number == number)).one_or_none()
     if licence is None:
         raise LicenceNotFound(number)
-    return PublicLicenceView.of(licence, policy.today(clock.now()))
+    return PublicLicenceView.of(LicenceView.of(licence, policy.today(clock.now())))
 
 
 def search(
@@ -41,5 +41,5 @@ def search(
         query.order_by(Licence.id),
         page,
         page_size,
-        lambda row: PublicLicenceView.of(row, today),
+        lambda row: PublicLicenceView.of(LicenceView.of(row, today)),
     )

@@ -3,12 +3,12 @@ session (so they outlive the transaction and can be kept for an idempotent repla
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, fields
 from datetime import date, datetime
 from typing import Any, Generic, TypeVar
 
 from licensing.domain.licence import capacity_text, in_force, is_overdue
-from licensing.domain.lifecycle import SUSPENDED, allowed_actions
+from licensing.domain.lifecycle import allowed_actions
 from licensing.domain.timestamps import format_utc, parse_utc
 from licensing.models import Licence
 
@@ -95,18 +95,8 @@ class PublicLicenceView:
     suspended_until: date | None
 
     @classmethod
-    def of(cls, licence: Licence, today: date) -> PublicLicenceView:
-        return cls(
-            number=licence.number,
-            holder_name=licence.holder_name,
-            region=licence.region,
-            subtype=licence.subtype,
-            status=licence.status,
-            in_force=in_force(licence.status, licence.expires_on, today),
-            status_since=licence.status_since,
-            expires_on=licence.expires_on,
-            suspended_until=licence.suspended_until if licence.status == SUSPENDED else None,
-        )
+    def of(cls, view: LicenceView) -> PublicLicenceView:
+        return cls(**{f.name: getattr(view, f.name) for f in fields(cls)})
 
 
 @dataclass(frozen=True)

@@ -5,18 +5,8 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import func, select
 
-from licensing.models import AuditEvent, Licence, db
-from tests.factories import API, VALID_BIN, application, issue
-
-
-def counts(app: Flask) -> tuple[int, int]:
-    with app.app_context():
-        return (
-            db.session.scalar(select(func.count()).select_from(Licence)) or 0,
-            db.session.scalar(select(func.count()).select_from(AuditEvent)) or 0,
-        )
+from tests.factories import API, VALID_BIN, application, issue, written
 
 
 def test_issuing_answers_201_with_location_etag_and_the_licence(
@@ -128,7 +118,7 @@ def test_a_bad_application_is_a_422_naming_the_field_and_writes_nothing(
     problem = response.get_json()
     assert problem["status"] == 422
     assert field in problem["errors"]
-    assert counts(app) == (0, 0)
+    assert written(app) == (0, 0)
 
 
 def test_every_bad_field_is_reported_at_once(

@@ -1,7 +1,9 @@
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable
 
+import redis
 from flask import Flask
 from flask.testing import FlaskClient
 
@@ -101,3 +103,19 @@ def test_behind_a_trusted_proxy_the_forwarded_address_is_limited(
             200,
             429,
         ]
+
+
+def test_rate_limit_counters_can_live_in_redis(make_app: Callable[..., Flask]) -> None:
+    # shared storage is what lets several processes count one client together
+    prefix = f"licensing-test-{uuid.uuid4().hex}"
+    app = make_app(
+        LICENSING_RATELIMIT_PUBLIC="2 per minute",
+        LICENSING_RATELIMIT_STORAGE_URI="redis://127.0.0.1:6379",
+        RATELIMIT_KEY_PREFIX=prefix,
+    )
+    client = app.test_client()
+    assert [client.get(f"{API}/status").status_code for _ in range(3)] == [200, 200, 429]
+    store = redis.Redis(host="127.0.0.1", port=6379)
+    keys = store.keys(f"*{prefix}*")
+    assert keys
+    store.delete(*keys)
