@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -12,6 +13,7 @@ from licensing.domain.lifecycle import STATUS_ACTIONS
 from licensing.domain.policy import DEFAULT_REASON_CODES, Policy
 
 PREFIX = "LICENSING_"
+_REASON_CODE = re.compile(r"[a-z][a-z0-9_]{0,63}")
 
 
 class ConfigError(ValueError):
@@ -106,6 +108,9 @@ def _policy(raw: Mapping[str, str]) -> Policy:
         )
         for action in STATUS_ACTIONS
     }
+    for codes in reason_codes.values():
+        if odd := [code for code in codes if not _REASON_CODE.fullmatch(code)]:
+            raise ConfigError(f"reason codes are lowercase words joined by _, not {odd[0]!r}")
     try:
         return Policy(
             term_years=_integer(raw, "LICENCE_TERM_YEARS", minimum=1),

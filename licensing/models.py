@@ -139,9 +139,15 @@ class AuditEvent(db.Model):
     actor: Mapped[str] = mapped_column(String(100), index=True)
     role: Mapped[str] = mapped_column(String(16))
     request_id: Mapped[str] = mapped_column(String(128))
-    at: Mapped[datetime] = mapped_column(index=True)
+    # the instant as it was hashed (2026-11-28T19:51:57.123456Z); fixed width, so text order is
+    # time order and time filters compare text
+    at: Mapped[str] = mapped_column(String(27), index=True)
     prev: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64), unique=True)
+    # The event's canonical JSON, hash included: exactly the bytes that were hashed plus the hash,
+    # and the NDJSON export's line. The columns above are its queryable projection; verification
+    # checks that both agree.
+    line: Mapped[str] = mapped_column(Text)
 
     __table_args__ = (
         CheckConstraint("seq > 0", name="seq_positive"),
@@ -161,6 +167,17 @@ class ChainHead(db.Model):
     at: Mapped[datetime | None]
 
     __table_args__ = (CheckConstraint("id = 1", name="single_row"),)
+
+
+class SigningKey(db.Model):
+    """A public key the registry signs (or signed) with; its private half stays in a file."""
+
+    __tablename__ = "signing_keys"
+
+    kid: Mapped[str] = mapped_column(String(64), primary_key=True)  # RFC 7638 thumbprint
+    public_jwk: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime]
+    retired_at: Mapped[datetime | None]
 
 
 class LicenceSerial(db.Model):

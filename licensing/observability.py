@@ -10,7 +10,7 @@ from flask import Flask, Response, g, has_request_context, request
 from flask.logging import default_handler
 
 HEADER = "X-Request-ID"
-_ACCEPTABLE = re.compile(r"[A-Za-z0-9._:-]{1,128}")
+_ACCEPTABLE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,127}")
 
 
 class _RequestIdFilter(logging.Filter):

@@ -26,7 +26,14 @@ POSTGRES_URL = os.environ.get("LICENSING_TEST_DATABASE_URL")  # noqa: TID251
 GENESIS = "0" * 64
 
 # Tables emptied between tests on PostgreSQL, children first.
-TABLES = ("idempotency_records", "audit_events", "licences", "licence_serials", "api_tokens")
+TABLES = (
+    "idempotency_records",
+    "audit_events",
+    "licences",
+    "licence_serials",
+    "api_tokens",
+    "signing_keys",
+)
 
 
 class Databases:

@@ -77,7 +77,9 @@ def from_http_exception(error: HTTPException) -> Response:
         current_app.logger.error("answered 500 to %s %s", request.method, request.path)
         return problem(500, headers=headers)
     errors = field_errors(data.get("messages") or data.get("errors"))
-    detail = data.get("message") or (None if errors or status in DETAILS else error.description)
+    # a description given where the error was raised says more than the class's stock one
+    told = error.description if error.description != type(error).description else None
+    detail = data.get("message") or told
     return problem(status, detail, errors=errors, headers=headers)
 
 

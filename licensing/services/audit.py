@@ -69,9 +69,10 @@ def append(
             actor=event["actor"],
             role=event["role"],
             request_id=event["request_id"],
-            at=write.now,
+            at=event["at"],
             prev=event["prev"],
             hash=event["hash"],
+            line=canonical_json(event),
         )
     )
     head.seq, head.hash, head.at = event["seq"], event["hash"], write.now
@@ -80,23 +81,7 @@ def append(
 
 def as_event(row: AuditEvent) -> dict[str, Any]:
     """A stored event in the exported format of the design (section 4)."""
-    return {
-        "seq": row.seq,
-        "licence": row.licence,
-        "action": row.action,
-        "from": row.from_status,
-        "to": row.to_status,
-        "reason_code": row.reason_code,
-        "reason": row.reason,
-        "legal_basis": row.legal_basis,
-        "data": json.loads(row.data),
-        "actor": row.actor,
-        "role": row.role,
-        "request_id": row.request_id,
-        "at": format_utc(row.at),
-        "prev": row.prev,
-        "hash": row.hash,
-    }
+    return json.loads(row.line)  # type: ignore[no-any-return]
 
 
 def as_events(rows: Iterable[AuditEvent]) -> list[dict[str, Any]]:

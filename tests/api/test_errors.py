@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import json
 import logging
 
 import pytest
@@ -126,5 +127,29 @@ def test_a_failure_inside_a_write_leaves_no_row(
 def test_request_ids_are_echoed_or_made(client: FlaskClient) -> None:
     given = client.get("/healthz", headers={"X-Request-ID": "lb-7f3a"})
     assert given.headers["X-Request-ID"] == "lb-7f3a"
-    odd = client.get("/healthz", headers={"X-Request-ID": "<script>"})
-    assert odd.headers["X-Request-ID"] != "<script>" and len(odd.headers["X-Request-ID"]) == 32
+    for odd_id in ("<script>", "-starts-with-a-dash", "x" * 129):
+        odd = client.get("/healthz", headers={"X-Request-ID": odd_id})
+        assert odd.headers["X-Request-ID"] != odd_id and len(odd.headers["X-Request-ID"]) == 32
+
+
+def test_control_characters_in_text_are_refused(
+    app: Flask, client: FlaskClient, regulator: dict[str, str]
+) -> None:
+    response = client.post(
+        f"{API}/licences", json=application(holder_name="ТОО\x00«Тест»"), headers=regulator
+    )
+    assert response.status_code == 422 and "holder_name" in response.get_json()["errors"]
+    surrogate = json.dumps(application(site_address="X")).replace('"X"', '"\\ud800"')
+    response = client.post(
+        f"{API}/licences", data=surrogate, headers={**regulator, "Content-Type": "application/json"}
+    )
+    assert response.status_code == 422 and "site_address" in response.get_json()["errors"]
+    assert written(app) == (0, 0)
+
+
+@pytest.mark.parametrize(
+    "path", ["/api/v1/status/DM%00", "/api/v1/status?q=a%00b", "/healthz?x=%00"]
+)
+def test_a_nul_in_the_address_is_400(client: FlaskClient, path: str) -> None:
+    body = assert_problem(client.get(path), 400)
+    assert "NUL" in str(body["detail"])

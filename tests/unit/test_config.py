@@ -42,6 +42,8 @@ def test_reason_codes_are_configurable_per_action() -> None:
         ("LICENSING_LICENCE_TERM_YEARS", "0"),
         ("LICENSING_TIMEZONE", "Mars/Olympus"),
         ("LICENSING_REASON_CODES_REVOKE", " , "),
+        ("LICENSING_REASON_CODES_SUSPEND", "violation_found,=cmd"),
+        ("LICENSING_REASON_CODES_RESUME", "Court Order"),
         ("LICENSING_MAX_BODY_BYTES", "0"),
     ],
 )

@@ -141,9 +141,10 @@ def upgrade():
         sa.Column("actor", sa.String(length=100), nullable=False),
         sa.Column("role", sa.String(length=16), nullable=False),
         sa.Column("request_id", sa.String(length=128), nullable=False),
-        sa.Column("at", licensing.models.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("at", sa.String(length=27), nullable=False),
         sa.Column("prev", sa.String(length=64), nullable=False),
         sa.Column("hash", sa.String(length=64), nullable=False),
+        sa.Column("line", sa.Text(), nullable=False),
         sa.CheckConstraint(
             "action IN ('issue', 'suspend', 'resume', 'revoke', 'amend')",
             name=op.f("ck_audit_events_action"),
