@@ -2,26 +2,37 @@
 
 from __future__ import annotations
 
+import json
+import re
 import sys
 import uuid
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, BinaryIO
 
 import click
 from flask import Flask, current_app
 from flask.cli import AppGroup, FlaskGroup, with_appcontext
 from sqlalchemy import inspect
 
+from licensing.domain import checkpoints
 from licensing.domain.errors import InvalidFields
+from licensing.domain.lifecycle import ACTIONS
 from licensing.domain.roles import REGULATOR, ROLES
+from licensing.domain.trail import check_trail
 from licensing.models import db
-from licensing.services import demo, tokens
+from licensing.services import audit_trail, demo, signing, tokens
 from licensing.services.context import Actor, Context
 
 tokens_cli = AppGroup("tokens", help="Create, list and revoke API tokens.")
+INSTANT_FORMATS = ["%Y-%m-%dT%H:%M:%SZ", "%Y-%m-%dT%H:%M:%S.%fZ", "%Y-%m-%d"]
 
 
 def init_app(app: Flask) -> None:
     app.cli.add_command(tokens_cli)
     app.cli.add_command(demo_command)
+    app.cli.add_command(audit_cli)
+    app.cli.add_command(keys_cli)
 
 
 def main() -> None:
@@ -97,3 +108,140 @@ def demo_command() -> None:
     for role, _name, secret, holder_bin in demo.make_tokens():
         suffix = f"  (holder BIN {holder_bin})" if holder_bin else ""
         click.echo(f"{role:<10} {secret}{suffix}")
+
+
+audit_cli = AppGroup("audit", help="Verify and export the audit trail.")
+keys_cli = AppGroup("keys", help="The registry's signing keys.")
+
+
+@audit_cli.command("verify")
+def verify_trail() -> None:
+    """Walk the chain in the database; exit 1 at the first event that does not hold."""
+    _require_schema()
+    result = audit_trail.verify()
+    head = f"seq {result.head['seq']} ({result.head['hash']})" if result.head else "empty"
+    if result.ok:
+        click.echo(f"ok: {result.events_checked} events hold; head {head}")
+        return
+    click.echo(
+        f"FAILED at seq {result.first_bad_seq}: {result.problem}\n"
+        f"{result.events_checked} events held before it; last good {head}",
+        err=True,
+    )
+    sys.exit(1)
+
+
+@audit_cli.command("export")
+@click.option(
+    "--format", "fmt", type=click.Choice(["ndjson", "csv"]), default="ndjson", show_default=True
+)
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, writable=True),
+    help="File to write (default: standard output).",
+)
+@click.option("--licence", help="Only this licence's events.")
+@click.option("--action", type=click.Choice(ACTIONS), help="Only this action.")
+@click.option("--actor", help="Only events by this token name.")
+@click.option(
+    "--since", type=click.DateTime(INSTANT_FORMATS), help="Events at or after this UTC time."
+)
+@click.option("--until", type=click.DateTime(INSTANT_FORMATS), help="Events before this UTC time.")
+@click.option("--after-seq", type=click.IntRange(min=0), help="Events after this seq.")
+def export_trail(fmt: str, out: str | None, since: datetime | None, until: datetime | None,
+                 **filters: Any) -> None:  # fmt: skip
+    """Export the trail, oldest first. A progress bar shows on a terminal, never in a pipe."""
+    _require_schema()
+    chosen = audit_trail.TrailFilters(
+        since=since and since.replace(tzinfo=UTC),
+        until=until and until.replace(tzinfo=UTC),
+        **filters,
+    )
+    target = open(out, "wb") if out else sys.stdout.buffer  # noqa: SIM115
+    progress = (
+        _progress(audit_trail.count(chosen)) if _show_progress(to_stdout=out is None) else None
+    )
+    try:
+        for batch in audit_trail.export(chosen, fmt):
+            target.write(batch.data)
+            if progress is not None:
+                progress.update(batch.events)
+    finally:
+        if progress is not None:
+            progress.render_finish()
+        if out:
+            target.close()
+        else:
+            target.flush()
+
+
+@audit_cli.command("verify-export")
+@click.argument("export_file", type=click.File("rb"))
+@click.option(
+    "--checkpoint",
+    "kept",
+    multiple=True,
+    help="A checkpoint you kept (the JWS, or a file holding it); may repeat.",
+)
+@click.option(
+    "--jwks", type=click.File("rb"), help="The registry's JWKS, to check checkpoint signatures."
+)
+def verify_export(export_file: BinaryIO, kept: tuple[str, ...], jwks: BinaryIO | None) -> None:
+    """Check an NDJSON export offline, with no database: every hash, every link, and that it still
+    reproduces each kept checkpoint. Exit 0 only when all holds."""
+    anchors = []
+    if kept:
+        if jwks is None:
+            raise click.UsageError("checking a checkpoint needs the registry's keys: give --jwks")
+        keys = json.load(jwks)
+        for given in kept:
+            token = given if _looks_like_jws(given) else Path(given).read_text().strip()
+            try:
+                anchors.append(checkpoints.read(token, keys))
+            except checkpoints.CheckpointRefused as error:
+                click.echo(f"checkpoint refused: {error}", err=True)
+                sys.exit(1)
+    walk = check_trail(export_file, anchors)
+    if walk.finding is None:
+        head = f"seq {walk.head.seq} ({walk.head.hash})" if walk.head else "no events"
+        reached = f"; reproduces {len(anchors)} checkpoint(s)" if anchors else ""
+        click.echo(f"ok: {walk.events_checked} events hold; head {head}{reached}")
+        return
+    where = f"line {walk.finding.line}" if walk.finding.line else "end of file"
+    click.echo(f"FAILED at {where} (seq {walk.finding.seq}): {walk.finding.problem}", err=True)
+    sys.exit(1)
+
+
+@keys_cli.command("rotate")
+def rotate_key() -> None:
+    """Make a new current signing key; the old public key stays in the JWKS. Workers that share the
+    key file reload it by themselves; give other hosts the new file."""
+    _require_schema()
+    key = current_app.extensions["licensing.signer"].rotate()
+    click.echo(f"new signing key {key.kid}", err=True)
+
+
+@keys_cli.command("jwks")
+def print_jwks() -> None:
+    """Print the public keys as a JWKS (for checking checkpoints offline)."""
+    _require_schema()
+    current_app.extensions["licensing.signer"].current()
+    click.echo(json.dumps(signing.jwks(), indent=2))
+
+
+def _looks_like_jws(text: str) -> bool:
+    parts = text.strip().split(".")
+    return len(parts) == 3 and all(re.fullmatch(r"[A-Za-z0-9_-]+", part) for part in parts)
+
+
+def _show_progress(*, to_stdout: bool) -> bool:
+    # a bar only for a person watching: stderr is a terminal, and the data is not going there too
+    return sys.stderr.isatty() and not (to_stdout and sys.stdout.isatty())
+
+
+def _progress(total: int) -> Any:
+    bar = click.progressbar(
+        length=total, label="exporting", file=sys.stderr, show_pos=True, show_percent=True
+    )
+    bar.render_progress()
+    return bar

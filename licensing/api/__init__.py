@@ -10,6 +10,8 @@ from swagger_ui_bundle import swagger_ui_path
 from werkzeug.exceptions import HTTPException
 
 from licensing.api import health, problems
+from licensing.api.audit.routes import blp as audit_blp
+from licensing.api.keys.routes import blp as keys_blp
 from licensing.api.licences.routes import blp as licences_blp
 from licensing.api.register.routes import blp as register_blp
 from licensing.api.schemas import ProblemSchema
@@ -43,6 +45,8 @@ def init_app(app: Flask) -> None:
     api.register_blueprint(health.blp)
     api.register_blueprint(licences_blp, url_prefix=f"{PREFIX}/licences")
     api.register_blueprint(register_blp, url_prefix=f"{PREFIX}/status")
+    api.register_blueprint(audit_blp, url_prefix=f"{PREFIX}/audit")
+    api.register_blueprint(keys_blp, url_prefix="/.well-known")
     problems.register(app)
 
     @app.get("/docs/assets/<path:filename>")

@@ -24,7 +24,8 @@ def test_openapi_documents_every_route_with_its_schemas_and_security(client: Fla
         "/api/v1/licences", "/api/v1/licences/{number}", "/api/v1/licences/{number}/suspend",
         "/api/v1/licences/{number}/resume", "/api/v1/licences/{number}/revoke",
         "/api/v1/licences/{number}/history", "/api/v1/status", "/api/v1/status/{number}",
-        "/healthz", "/readyz",
+        "/api/v1/audit/events", "/api/v1/audit/verify", "/api/v1/audit/checkpoint",
+        "/.well-known/jwks.json", "/healthz", "/readyz",
     ):  # fmt: skip
         assert path in paths, path
     issue_op = paths["/api/v1/licences"]["post"]
@@ -35,6 +36,15 @@ def test_openapi_documents_every_route_with_its_schemas_and_security(client: Fla
     assert schemas["Application"]["properties"]["subtype"]["enum"] == ["I", "II"]
     assert "security" not in paths["/api/v1/status"]["get"]
     assert spec["components"]["securitySchemes"]["bearerAuth"]["scheme"] == "bearer"
+    events = paths["/api/v1/audit/events"]["get"]
+    assert set(events["responses"]["200"]["content"]) == {
+        "application/json", "text/csv", "application/x-ndjson",
+    }  # fmt: skip
+    assert {p["name"] for p in events["parameters"]} >= {"since", "until", "after_seq", "format"}
+    assert (
+        "application/jose"
+        in paths["/api/v1/audit/checkpoint"]["get"]["responses"]["200"]["content"]
+    )
 
 
 def test_interactive_docs_are_served_without_the_internet(client: FlaskClient) -> None:

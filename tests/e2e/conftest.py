@@ -10,7 +10,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -65,31 +65,41 @@ def _free_port() -> int:
 
 
 @pytest.fixture
-def server(databases: Databases, tmp_path: Path) -> Iterator[Server]:
+def start_server(databases: Databases, tmp_path: Path) -> Iterator[Callable[..., Server]]:
+    """Start gunicorn (sync workers, as in production) on this test's database."""
     database = databases.fresh(tmp_path)
-    env = {
-        **os.environ,  # noqa: TID251
-        "LICENSING_DATABASE_URL": database,
-        "LICENSING_SIGNING_KEY_FILE": str(tmp_path / "signing-key.pem"),
-    }
-    port = _free_port()
-    process = subprocess.Popen(
-        [str(BIN / "gunicorn"), "--workers", "2", "--bind", f"127.0.0.1:{port}", "wsgi:app"],
-        env=env, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-    )  # fmt: skip
-    server = Server(f"http://127.0.0.1:{port}", env)
-    try:
+    processes: list[subprocess.Popen[str]] = []
+
+    def start(workers: int = 2) -> Server:
+        env = {
+            **os.environ,  # noqa: TID251
+            "LICENSING_DATABASE_URL": database,
+            "LICENSING_SIGNING_KEY_FILE": str(tmp_path / "signing-key.pem"),
+        }
+        port = _free_port()
+        command = [str(BIN / "gunicorn"), "--workers", str(workers), "--bind", f"127.0.0.1:{port}"]
+        process = subprocess.Popen(
+            [*command, "wsgi:app"], env=env, cwd=ROOT, stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT, text=True,
+        )  # fmt: skip
+        processes.append(process)
+        server = Server(f"http://127.0.0.1:{port}", env)
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             try:
                 if server.request("GET", "/readyz")[0] == 200:
-                    break
+                    return server
             except OSError:
                 time.sleep(0.2)
-        else:
-            raise RuntimeError("the server did not become ready")
-        yield server
-    finally:
+        raise RuntimeError("the server did not become ready")
+
+    yield start
+    for process in processes:
         process.terminate()
         output, _ = process.communicate(timeout=30)
-    assert "Traceback" not in output, output
+        assert "Traceback" not in output, output
+
+
+@pytest.fixture
+def server(start_server: Callable[..., Server]) -> Server:
+    return start_server()

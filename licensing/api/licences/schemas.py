@@ -7,6 +7,7 @@ from typing import Any
 import marshmallow as ma
 from marshmallow import fields, validate
 
+from licensing.api.audit.schemas import EventSchema
 from licensing.api.schemas import Instant, PageQuerySchema, bounded_text, checked_by, page_of
 from licensing.domain import decisions, licence
 from licensing.domain.decisions import Decision
@@ -127,26 +128,6 @@ class LicenceQuerySchema(PageQuerySchema):
     region = fields.String(validate=_REGION)
     q = fields.String(metadata={"description": "Part of the holder's name or of the number"})
     overdue = fields.Boolean(metadata={"description": "true: only suspensions past their end"})
-
-
-class EventSchema(ma.Schema):
-    """An audit event in the exported format; `hash` is SHA-256 over its canonical JSON."""
-
-    seq = fields.Integer()
-    licence = fields.String()
-    action = fields.String(validate=validate.OneOf(ACTIONS))
-    from_ = fields.String(attribute="from", data_key="from", allow_none=True)
-    to = fields.String()
-    reason_code = fields.String(allow_none=True)
-    reason = fields.String(allow_none=True)
-    legal_basis = fields.String(allow_none=True)
-    data = fields.Dict()
-    actor = fields.String()
-    role = fields.String()
-    request_id = fields.String()
-    at = fields.String(metadata={"format": "date-time", "example": "2026-11-28T19:51:57.123456Z"})
-    prev = fields.String()
-    hash = fields.String()
 
 
 class HistorySchema(ma.Schema):

@@ -1,0 +1,1 @@
+"""Benchmarks, and the synthetic trails they (and a few tests) run on."""

@@ -1,0 +1,1 @@
+"""The audit trail: events (paged or streamed), verification, signed checkpoints."""

@@ -1,0 +1,67 @@
+"""Audit events, their filters, and the answers of verification."""
+
+from __future__ import annotations
+
+import marshmallow as ma
+from marshmallow import fields, validate
+
+from licensing.api.schemas import Instant, PageQuerySchema, page_of
+from licensing.domain.lifecycle import ACTIONS
+
+FORMATS = ("json", "csv", "ndjson")
+
+
+class EventSchema(ma.Schema):
+    """An audit event in the exported format; `hash` is SHA-256 over its canonical JSON."""
+
+    seq = fields.Integer()
+    licence = fields.String()
+    action = fields.String(validate=validate.OneOf(ACTIONS))
+    from_ = fields.String(attribute="from", data_key="from", allow_none=True)
+    to = fields.String()
+    reason_code = fields.String(allow_none=True)
+    reason = fields.String(allow_none=True)
+    legal_basis = fields.String(allow_none=True)
+    data = fields.Dict()
+    actor = fields.String()
+    role = fields.String()
+    request_id = fields.String()
+    at = fields.String(metadata={"format": "date-time", "example": "2026-11-28T19:51:57.123456Z"})
+    prev = fields.String()
+    hash = fields.String()
+
+
+EventPageSchema = page_of(EventSchema)
+
+
+class EventQuerySchema(PageQuerySchema):
+    licence = fields.String(metadata={"description": "Only this licence's events"})
+    action = fields.String(validate=validate.OneOf(ACTIONS))
+    actor = fields.String(metadata={"description": "Only events by this token name"})
+    since = Instant(metadata={"description": "Events at or after this time"})
+    until = Instant(metadata={"description": "Events before this time"})
+    after_seq = fields.Integer(
+        validate=validate.Range(min=0), metadata={"description": "Events after this seq"}
+    )
+    format = fields.String(
+        validate=validate.OneOf(FORMATS),
+        metadata={
+            "description": "json (pages, the default), or a full stream as csv or ndjson; "
+            "overrides Accept"
+        },
+    )
+
+
+class HeadSchema(ma.Schema):
+    seq = fields.Integer()
+    hash = fields.String()
+
+
+class VerificationSchema(ma.Schema):
+    ok = fields.Boolean()
+    events_checked = fields.Integer()
+    head = fields.Nested(
+        HeadSchema, allow_none=True, metadata={"description": "Last event that holds"}
+    )
+    first_bad_seq = fields.Integer(allow_none=True)
+    problem = fields.String(allow_none=True)

@@ -1,0 +1,1 @@
+"""The registry's public signing keys."""

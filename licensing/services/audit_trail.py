@@ -1,0 +1,236 @@
+"""The audit trail as a whole: filtered pages, streamed exports, verification in the database,
+and signed checkpoints of its head."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, Engine, Select, case, func, literal, select
+
+from licensing import clock
+from licensing.domain import checkpoints
+from licensing.domain.chain import GENESIS, canonical_json
+from licensing.domain.exports import CSV_COLUMNS, FORMULA_STARTS, NEUTRALISED, csv_header, csv_row
+from licensing.domain.timestamps import format_utc
+from licensing.domain.trail import CheckedLine, Finding, TrailCheck, check_line
+from licensing.models import AuditEvent, ChainHead, db
+from licensing.services.audit import as_event
+from licensing.services.listing import paginate
+from licensing.services.signing import Signer
+from licensing.services.views import Page
+
+CHUNK_BYTES = 1 << 16
+ROWS_PER_FETCH = 2000
+
+# CSV_COLUMNS and the columns that hold them, in order.
+_COLUMNS = {
+    "seq": AuditEvent.seq,
+    "licence": AuditEvent.licence,
+    "action": AuditEvent.action,
+    "from": AuditEvent.from_status,
+    "to": AuditEvent.to_status,
+    "reason_code": AuditEvent.reason_code,
+    "reason": AuditEvent.reason,
+    "legal_basis": AuditEvent.legal_basis,
+    "data": AuditEvent.data,
+    "actor": AuditEvent.actor,
+    "role": AuditEvent.role,
+    "request_id": AuditEvent.request_id,
+    "at": AuditEvent.at,
+    "prev": AuditEvent.prev,
+    "hash": AuditEvent.hash,
+}
+assert tuple(_COLUMNS) == CSV_COLUMNS
+
+
+@dataclass(frozen=True)
+class TrailFilters:
+    licence: str | None = None
+    action: str | None = None
+    actor: str | None = None
+    since: datetime | None = None  # inclusive
+    until: datetime | None = None  # exclusive
+    after_seq: int | None = None
+
+
+@dataclass(frozen=True)
+class Batch:
+    """A piece of an export: bytes to send, and how many events they hold."""
+
+    data: bytes
+    events: int
+
+
+@dataclass(frozen=True)
+class TrailVerification:
+    ok: bool
+    events_checked: int
+    head: dict[str, Any] | None
+    first_bad_seq: int | None
+    problem: str | None
+
+
+def page(filters: TrailFilters, number: int, size: int) -> Page[dict[str, Any]]:
+    query = _filtered(select(AuditEvent), filters).order_by(AuditEvent.seq)
+    return paginate(db.session, query, number, size, as_event)
+
+
+def count(filters: TrailFilters) -> int:
+    query = _filtered(select(func.count()).select_from(AuditEvent), filters)
+    return db.session.scalar(query) or 0
+
+
+def export(filters: TrailFilters, fmt: str) -> Iterator[Batch]:
+    """The matching events as NDJSON or CSV, oldest first, streamed in pieces of about 64 KiB
+    from one consistent snapshot. Call within the app; the stream itself needs no app context."""
+    engine = db.engine
+    if engine.dialect.name == "postgresql":
+        return _copy_out(engine, filters, fmt)
+    return _fetch_out(engine, filters, fmt)
+
+
+def verify() -> TrailVerification:
+    """Walk the whole chain in the database: every line's hash, every link, every column against
+    its line, and the head row against the last event."""
+    walk = TrailCheck()
+    columns = [AuditEvent.line, *_COLUMNS.values()]
+    with db.engine.connect() as connection:
+        query = select(*columns).order_by(AuditEvent.seq)
+        with connection.execution_options(yield_per=ROWS_PER_FETCH).execute(query) as rows:
+            for line, *values in rows:
+                checked = check_line(line.encode(), keep_event=True)
+                if checked.problem is None and (problem := _projection_problem(checked, values)):
+                    checked = checked._replace(problem=problem)
+                if not walk.feed_checked(checked):
+                    break
+        head = connection.execute(select(ChainHead.seq, ChainHead.hash)).one_or_none()
+    if walk.finding is None:
+        last = (walk.head.seq, walk.head.hash) if walk.head else (0, GENESIS)
+        if head is None or tuple(head) != last:
+            walk.finding = _head_finding(walk, head)
+    finding = walk.finding
+    return TrailVerification(
+        ok=finding is None,
+        events_checked=walk.events_checked,
+        head={"seq": walk.head.seq, "hash": walk.head.hash} if walk.head else None,
+        first_bad_seq=finding.seq if finding else None,
+        problem=finding.problem if finding else None,
+    )
+
+
+def checkpoint(signer: Signer) -> str:
+    """A compact JWS over {seq, hash, at} of the chain head, `at` being the moment of signing."""
+    head = db.session.execute(
+        select(AuditEvent.seq, AuditEvent.hash).order_by(AuditEvent.seq.desc()).limit(1)
+    ).one_or_none()
+    seq, hash_ = (head.seq, head.hash) if head else (0, GENESIS)
+    return signer.sign(checkpoints.payload(seq, hash_, format_utc(clock.now())))
+
+
+def _filtered(query: Select[Any], filters: TrailFilters) -> Select[Any]:
+    if filters.licence:
+        query = query.where(AuditEvent.licence == filters.licence)
+    if filters.action:
+        query = query.where(AuditEvent.action == filters.action)
+    if filters.actor:
+        query = query.where(AuditEvent.actor == filters.actor)
+    if filters.since:
+        query = query.where(AuditEvent.at >= format_utc(filters.since))
+    if filters.until:
+        query = query.where(AuditEvent.at < format_utc(filters.until))
+    if filters.after_seq is not None:
+        query = query.where(AuditEvent.seq > filters.after_seq)
+    return query
+
+
+def _neutralised(column: Any) -> ColumnElement[Any]:
+    starts = [ord(c) for c in FORMULA_STARTS]
+    return case((func.ascii(column).in_(starts), literal("'").concat(column)), else_=column)
+
+
+def _copy_out(engine: Engine, filters: TrailFilters, fmt: str) -> Iterator[Batch]:
+    # PostgreSQL writes the bytes itself. NDJSON lines are stored whole; CSV framing with quote
+    # and delimiter bytes that canonical JSON never holds raw passes them through untouched.
+    if fmt == "ndjson":
+        query = select(AuditEvent.line)
+        options = "FORMAT csv, QUOTE E'\\x01', DELIMITER E'\\x02'"
+    else:
+        query = select(
+            *(
+                (_neutralised(column) if name in NEUTRALISED else column).label(name)
+                for name, column in _COLUMNS.items()
+            )
+        )
+        options = "FORMAT csv, HEADER"
+    compiled = (
+        _filtered(query, filters)
+        .order_by(AuditEvent.seq)
+        .compile(dialect=engine.dialect, compile_kwargs={"render_postcompile": True})
+    )
+    statement = f"COPY ({compiled}) TO STDOUT ({options})"
+    raw = engine.raw_connection()
+    try:
+        cursor = raw.cursor()
+        cursor.execute("SET TRANSACTION READ ONLY")
+        cursor.execute("SET LOCAL client_encoding TO 'UTF8'")
+        with cursor.copy(statement, compiled.params) as copy:  # type: ignore[attr-defined]
+            rows = (bytes(row) for row in copy)
+            if fmt == "csv":
+                yield Batch(next(rows, b""), 0)  # the header
+            yield from _chunks(rows)
+        raw.rollback()
+    finally:
+        raw.close()  # a stream cut short is cancelled by psycopg; the pool rolls back on return
+
+
+def _fetch_out(engine: Engine, filters: TrailFilters, fmt: str) -> Iterator[Batch]:
+    columns = [AuditEvent.line] if fmt == "ndjson" else list(_COLUMNS.values())
+    query = _filtered(select(*columns), filters).order_by(AuditEvent.seq)
+    with (
+        engine.connect() as connection,
+        connection.execution_options(yield_per=ROWS_PER_FETCH).execute(query) as rows,
+    ):
+        if fmt == "ndjson":
+            yield from _chunks((line + "\n").encode() for (line,) in rows)
+        else:
+            yield Batch(csv_header(), 0)
+            yield from _chunks(csv_row(tuple(row)).encode() for row in rows)
+
+
+def _chunks(pieces: Iterator[bytes]) -> Iterator[Batch]:
+    """Gather one-event pieces into batches of about CHUNK_BYTES."""
+    buffer, events = bytearray(), 0
+    for piece in pieces:
+        buffer += piece
+        events += 1
+        if len(buffer) >= CHUNK_BYTES:
+            yield Batch(bytes(buffer), events)
+            buffer, events = bytearray(), 0
+    if buffer:
+        yield Batch(bytes(buffer), events)
+
+
+def _projection_problem(checked: CheckedLine, values: list[Any]) -> str | None:
+    event = checked.event
+    if event is None:
+        return None
+    for name, value in zip(CSV_COLUMNS, values, strict=True):
+        expected = canonical_json(event["data"]) if name == "data" else event.get(name)
+        if value != expected:
+            return f"the {name} column does not match the event as it was hashed: it was edited"
+    return None
+
+
+def _head_finding(walk: TrailCheck, head: Any) -> Finding:
+    last = walk.head.seq if walk.head else 0
+    if head is not None and head.seq > last:
+        problem = (
+            f"the chain head is at seq {head.seq} but the trail ends at seq {last}: "
+            "events were removed from the end"
+        )
+    else:
+        problem = "the chain head row does not match the last event"
+    return Finding(None, last + 1, problem)

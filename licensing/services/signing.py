@@ -1,0 +1,156 @@
+"""The registry's signing key: an Ed25519 private key in a PEM file that never leaves the server,
+made on first use, rotated by the operator; its public keys, retired ones included, as a JWKS."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import tempfile
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import jwt
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from jwt.algorithms import OKPAlgorithm
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+
+from licensing import clock
+from licensing.domain.checkpoints import ALGORITHM, thumbprint
+from licensing.models import SigningKey, db
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class LoadedKey:
+    kid: str
+    private: Ed25519PrivateKey
+    public_jwk: dict[str, str]
+    stamp: tuple[int, int]  # (inode, mtime): the file this was read from
+
+
+class Signer:
+    """Signs with the key in `path`, reloading it when the file is replaced (a rotation)."""
+
+    def __init__(self, path: str) -> None:
+        self.path = Path(path)
+        self._key: LoadedKey | None = None
+        self._lock = threading.Lock()
+
+    def sign(self, payload: bytes) -> str:
+        key = self.current()
+        return jwt.api_jws.encode(
+            payload, key.private, algorithm=ALGORITHM, headers={"kid": key.kid, "typ": "JOSE"}
+        )
+
+    def current(self) -> LoadedKey:
+        with self._lock:
+            stamp = _stamp(self.path)
+            if self._key is None or stamp != self._key.stamp:
+                self._key = _load(self.path) if stamp else _create(self.path)
+                register(self._key)
+            return self._key
+
+    def rotate(self) -> LoadedKey:
+        """A new current key; the old public key stays listed, marked retired."""
+        with self._lock:
+            if _stamp(self.path):
+                register(_load(self.path))
+            self._key = _create(self.path, replace=True)
+            register(self._key, retire_others=True)
+            return self._key
+
+
+def jwks() -> dict[str, Any]:
+    """Every public key the registry has signed with, the current ones first."""
+    rows = db.session.scalars(
+        select(SigningKey).order_by(SigningKey.retired_at.is_not(None), SigningKey.created_at)
+    )
+    return {
+        "keys": [
+            {**json.loads(row.public_jwk), "kid": row.kid, "alg": ALGORITHM, "use": "sig"}
+            for row in rows
+        ]
+    }
+
+
+def register(key: LoadedKey, *, retire_others: bool = False) -> None:
+    """Publish a key's public half; idempotent, and safe when several workers do it at once."""
+    session = db.session
+    now = clock.now()
+    if session.get(SigningKey, key.kid) is None:
+        session.add(SigningKey(kid=key.kid, public_jwk=json.dumps(key.public_jwk), created_at=now))
+        try:
+            session.commit()
+        except IntegrityError:  # another worker published it first
+            session.rollback()
+    if retire_others:
+        session.execute(
+            update(SigningKey)
+            .where(SigningKey.kid != key.kid, SigningKey.retired_at.is_(None))
+            .values(retired_at=now)
+        )
+        session.execute(update(SigningKey).where(SigningKey.kid == key.kid).values(retired_at=None))
+        session.commit()
+
+
+def _stamp(path: Path) -> tuple[int, int] | None:
+    try:
+        status = path.stat()
+    except FileNotFoundError:
+        return None
+    return status.st_ino, status.st_mtime_ns
+
+
+def _load(path: Path) -> LoadedKey:
+    mode = path.stat().st_mode
+    if mode & 0o077:
+        log.warning(
+            "signing key %s is readable by others (mode %o): chmod 600 it", path, mode & 0o777
+        )
+    private = serialization.load_pem_private_key(path.read_bytes(), password=None)
+    if not isinstance(private, Ed25519PrivateKey):
+        raise ValueError(f"{path} does not hold an Ed25519 private key")
+    return _loaded(private, _stamp(path))
+
+
+def _loaded(private: Ed25519PrivateKey, stamp: tuple[int, int] | None) -> LoadedKey:
+    public_jwk = json.loads(OKPAlgorithm.to_jwk(private.public_key()))
+    public_jwk = {k: public_jwk[k] for k in ("crv", "kty", "x")}
+    return LoadedKey(thumbprint(public_jwk), private, public_jwk, stamp or (0, 0))
+
+
+def _create(path: Path, *, replace: bool = False) -> LoadedKey:
+    """Write a new key with owner-only permissions. Without `replace`, a key another process
+    wrote first wins, so workers starting together end up with one key."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    private = Ed25519PrivateKey.generate()
+    pem = private.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    )
+    descriptor, temporary = tempfile.mkstemp(dir=path.parent, prefix=".signing-key-")
+    try:
+        with os.fdopen(descriptor, "wb") as handle:  # mkstemp creates it 0600
+            handle.write(pem)
+            handle.flush()
+            os.fsync(handle.fileno())
+        if replace:
+            os.replace(temporary, path)
+        else:
+            try:
+                os.link(temporary, path)  # atomic, and never over an existing key
+            except FileExistsError:
+                return _load(path)
+    finally:
+        if os.path.exists(temporary):
+            os.unlink(temporary)
+    key = _load(path)
+    log.info("new signing key %s written to %s", key.kid, path)
+    return key
