@@ -1,4 +1,4 @@
-"""Operator commands: `flask --app licensing tokens ...`, `demo`. Each calls a service."""
+"""Operator commands, `flask --app licensing tokens|demo|audit|keys ...`; each calls a service."""
 
 from __future__ import annotations
 
@@ -148,8 +148,9 @@ def verify_trail() -> None:
 )
 @click.option("--until", type=click.DateTime(INSTANT_FORMATS), help="Events before this UTC time.")
 @click.option("--after-seq", type=click.IntRange(min=0), help="Events after this seq.")
-def export_trail(fmt: str, out: str | None, since: datetime | None, until: datetime | None,
-                 **filters: Any) -> None:  # fmt: skip
+def export_trail(
+    fmt: str, out: str | None, since: datetime | None, until: datetime | None, **filters: Any
+) -> None:
     """Export the trail, oldest first. A progress bar shows on a terminal, never in a pipe."""
     _require_schema()
     chosen = audit_trail.TrailFilters(
@@ -193,9 +194,12 @@ def verify_export(export_file: BinaryIO, kept: tuple[str, ...], jwks: BinaryIO |
     if kept:
         if jwks is None:
             raise click.UsageError("checking a checkpoint needs the registry's keys: give --jwks")
-        keys = json.load(jwks)
+        try:
+            keys = json.load(jwks)
+        except ValueError:
+            raise click.BadParameter("not a JSON key set", param_hint="--jwks") from None
         for given in kept:
-            token = given if _looks_like_jws(given) else Path(given).read_text().strip()
+            token = _checkpoint_text(given)
             try:
                 anchors.append(checkpoints.read(token, keys))
             except checkpoints.CheckpointRefused as error:
@@ -229,9 +233,17 @@ def print_jwks() -> None:
     click.echo(json.dumps(signing.jwks(), indent=2))
 
 
-def _looks_like_jws(text: str) -> bool:
-    parts = text.strip().split(".")
-    return len(parts) == 3 and all(re.fullmatch(r"[A-Za-z0-9_-]+", part) for part in parts)
+def _checkpoint_text(given: str) -> str:
+    """A --checkpoint value: the compact JWS itself, or a file that holds it."""
+    parts = given.strip().split(".")
+    if len(parts) == 3 and all(re.fullmatch(r"[A-Za-z0-9_-]+", part) for part in parts):
+        return given.strip()
+    try:
+        return Path(given).read_text().strip()
+    except OSError:
+        raise click.BadParameter(
+            f"{given!r} is neither a checkpoint nor a file holding one", param_hint="--checkpoint"
+        ) from None
 
 
 def _show_progress(*, to_stdout: bool) -> bool:

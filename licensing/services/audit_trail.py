@@ -97,7 +97,11 @@ def verify() -> TrailVerification:
     its line, and the head row against the last event."""
     walk = TrailCheck()
     columns = [AuditEvent.line, *_COLUMNS.values()]
+    # one snapshot for the events and the head row, or a write landing in between would look
+    # like a cut tail (SQLite's transactions are snapshots already)
     with db.engine.connect() as connection:
+        if connection.dialect.name == "postgresql":
+            connection.execution_options(isolation_level="REPEATABLE READ")
         query = select(*columns).order_by(AuditEvent.seq)
         with connection.execution_options(yield_per=ROWS_PER_FETCH).execute(query) as rows:
             for line, *values in rows:

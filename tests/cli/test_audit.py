@@ -199,3 +199,16 @@ def test_keys_jwks_prints_what_the_route_serves(
     printed = json.loads(runner.invoke(args=["keys", "jwks"]).stdout)
     assert printed == client.get("/.well-known/jwks.json").get_json()
     assert len(printed["keys"]) == 1
+
+
+@pytest.mark.parametrize("option", ["--checkpoint", "--jwks"])
+def test_unreadable_checkpoint_or_keys_are_usage_errors(
+    runner: FlaskCliRunner, export: Path, kept: tuple[Path, Path], tmp_path: Path, option: str
+) -> None:
+    broken = tmp_path / "broken"
+    broken.write_text("{not json")
+    given = {"--checkpoint": str(kept[0]), "--jwks": str(kept[1])}
+    given[option] = str(broken) if option == "--jwks" else str(tmp_path / "missing.jws")
+    args = ["audit", "verify-export", str(export), *(x for pair in given.items() for x in pair)]
+    result = runner.invoke(args=args)
+    assert result.exit_code == 2 and option in result.output

@@ -129,3 +129,22 @@ def test_an_export_of_a_tampered_trail_fails_offline_with_its_line(
     result = runner.invoke(args=["audit", "verify-export", str(path)])
     assert result.exit_code == 1
     assert f"line {first_bad}" in result.stderr
+
+
+def test_writes_during_a_verification_are_not_mistaken_for_a_cut_tail(
+    app: Flask, client: FlaskClient, regulator: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from licensing.services import audit_trail
+
+    issue(client, regulator)
+    real_feed = audit_trail.TrailCheck.feed_checked
+
+    def feed_then_write(self: audit_trail.TrailCheck, checked: object) -> bool:
+        held = real_feed(self, checked)  # type: ignore[arg-type]
+        issue(client, regulator)  # another writer commits while the walk is under way
+        return held
+
+    monkeypatch.setattr(audit_trail.TrailCheck, "feed_checked", feed_then_write)
+    with app.app_context():
+        report = audit_trail.verify()
+    assert (report.ok, report.events_checked) == (True, 1), report
