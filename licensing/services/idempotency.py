@@ -24,7 +24,7 @@ def fingerprint(operation: str, target: str | None, command: Any) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def replay(write: Write, ctx: Context, print_: str) -> Outcome | None:
+def replay(write: Write, ctx: Context, request_fingerprint: str) -> Outcome | None:
     """The kept answer for this request's key, None when the key is new (or its answer expired)."""
     key = ctx.idempotency_key
     if key is None or ctx.actor.token_id is None:
@@ -42,12 +42,12 @@ def replay(write: Write, ctx: Context, print_: str) -> Outcome | None:
     ).scalar_one_or_none()
     if record is None:
         return None
-    if record.fingerprint != print_:
+    if record.fingerprint != request_fingerprint:
         raise IdempotencyKeyReused(key.value)
     return Outcome(LicenceView.from_record(json.loads(record.result)), replayed=True)
 
 
-def remember(write: Write, ctx: Context, print_: str, view: LicenceView) -> Outcome:
+def remember(write: Write, ctx: Context, request_fingerprint: str, view: LicenceView) -> Outcome:
     """Keep the answer under the request's key (if it has one) in the same transaction."""
     key = ctx.idempotency_key
     if key is not None and ctx.actor.token_id is not None:
@@ -55,7 +55,7 @@ def remember(write: Write, ctx: Context, print_: str, view: LicenceView) -> Outc
             IdempotencyRecord(
                 token_id=ctx.actor.token_id,
                 key=key.value,
-                fingerprint=print_,
+                fingerprint=request_fingerprint,
                 result=json.dumps(view.to_record()),
                 created_at=write.now,
             )

@@ -40,9 +40,9 @@ class Filters:
 
 
 def issue(ctx: Context, application: Application) -> Outcome:
-    print_ = idempotency.fingerprint(ISSUE, None, application)
+    request_fingerprint = idempotency.fingerprint(ISSUE, None, application)
     with write_transaction() as write:
-        if replayed := idempotency.replay(write, ctx, print_):
+        if replayed := idempotency.replay(write, ctx, request_fingerprint):
             return replayed
         today = ctx.policy.today(write.now)
         application = check_application(application, ctx.policy, today)
@@ -70,7 +70,7 @@ def issue(ctx: Context, application: Application) -> Outcome:
             to_status=licence.status,
             data=_issue_data(licence),
         )
-        return idempotency.remember(write, ctx, print_, LicenceView.of(licence, today))
+        return idempotency.remember(write, ctx, request_fingerprint, LicenceView.of(licence, today))
 
 
 def change_status(
@@ -81,9 +81,9 @@ def change_status(
     expected_versions: frozenset[int] | None = None,
 ) -> Outcome:
     """Suspend, resume or revoke."""
-    print_ = idempotency.fingerprint(action, number, decision)
+    request_fingerprint = idempotency.fingerprint(action, number, decision)
     with write_transaction() as write:
-        if replayed := idempotency.replay(write, ctx, print_):
+        if replayed := idempotency.replay(write, ctx, request_fingerprint):
             return replayed
         licence = _locked(write, ctx.actor, number, expected_versions)
         today = ctx.policy.today(write.now)
@@ -107,7 +107,7 @@ def change_status(
             if action == SUSPEND and decision.until
             else {},
         )
-        return idempotency.remember(write, ctx, print_, LicenceView.of(licence, today))
+        return idempotency.remember(write, ctx, request_fingerprint, LicenceView.of(licence, today))
 
 
 def amend(
