@@ -29,6 +29,16 @@ def written(app: Flask) -> tuple[int, int]:
         )
 
 
+def chain_holds(app: Flask) -> bool:
+    """Whether the whole trail in the database verifies (the check auditors run)."""
+    from licensing.services import audit_trail
+
+    with app.app_context():
+        report = audit_trail.verify()
+    assert report.ok, report
+    return True
+
+
 def bearer(
     app: Flask, role: str, bin: str | None = None, name: str | None = None
 ) -> dict[str, str]:

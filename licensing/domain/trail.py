@@ -13,7 +13,7 @@ from typing import Any, NamedTuple
 
 import msgspec
 
-from licensing.domain.chain import GENESIS, chain_problem
+from licensing.domain.chain import GENESIS, event_problem
 
 _UNSET = msgspec.UNSET
 
@@ -76,15 +76,11 @@ def _check_by_reference(line: bytes) -> CheckedLine:
         return CheckedLine(None, None, None, "not a JSON object")
     if not isinstance(event, dict):
         return CheckedLine(None, None, None, "not a JSON object")
-    seq, prev, claimed = event.get("seq"), event.get("prev"), event.get("hash")
-    # chain_problem with the line's own seq and prev checks everything but the link
     try:
-        problem = (
-            chain_problem(event, seq, prev) if isinstance(seq, int) else "seq is not an integer"
-        )
+        problem = event_problem(event)
     except UnicodeEncodeError:
         problem = "text that cannot be written as UTF-8"
-    return CheckedLine(seq, prev, claimed, problem, event)
+    return CheckedLine(event.get("seq"), event.get("prev"), event.get("hash"), problem, event)
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ from licensing.domain.calendar import add_months
 from licensing.domain.decisions import Decision
 from licensing.domain.holder import with_check_digit
 from licensing.domain.licence import Application
-from licensing.domain.lifecycle import RESUME, REVOKE, SUSPEND
+from licensing.domain.lifecycle import AMEND, RESUME, REVOKE, SUSPEND
 from licensing.domain.roles import AUDITOR, MINER, REGULATOR
 from licensing.models import Licence, db
 from licensing.services import licences, tokens
@@ -57,7 +57,7 @@ STORIES = (
     (SUSPEND, RESUME),
     (REVOKE,),
     (SUSPEND, RESUME, SUSPEND, REVOKE),
-    ("amend",),
+    (AMEND,),
     (SUSPEND, RESUME, SUSPEND),
     (),
     (SUSPEND, REVOKE),
@@ -115,7 +115,7 @@ def load(ctx: Context) -> int:
         )
         number = outcome.licence.number
         for action in STORIES[i % len(STORIES)]:
-            if action == "amend":
+            if action == AMEND:
                 licences.amend(
                     ctx,
                     number,
