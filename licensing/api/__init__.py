@@ -13,8 +13,8 @@ from licensing.api import health, problems
 from licensing.api.audit.routes import blp as audit_blp
 from licensing.api.keys.routes import blp as keys_blp
 from licensing.api.licences.routes import blp as licences_blp
-from licensing.api.register.routes import blp as register_blp
 from licensing.api.schemas import ProblemSchema
+from licensing.api.status.routes import blp as status_blp
 
 PREFIX = "/api/v1"
 
@@ -44,10 +44,10 @@ def init_app(app: Flask) -> None:
     api = RegistryApi(app)
     api.register_blueprint(health.blp)
     api.register_blueprint(licences_blp, url_prefix=f"{PREFIX}/licences")
-    api.register_blueprint(register_blp, url_prefix=f"{PREFIX}/status")
+    api.register_blueprint(status_blp, url_prefix=f"{PREFIX}/status")
     api.register_blueprint(audit_blp, url_prefix=f"{PREFIX}/audit")
     api.register_blueprint(keys_blp, url_prefix="/.well-known")
-    problems.register(app)
+    problems.init_app(app)
 
     @app.get("/docs/assets/<path:filename>")
     def swagger_assets(filename: str) -> Any:

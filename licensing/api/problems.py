@@ -97,7 +97,7 @@ def field_errors(messages: Mapping[str, Any] | None) -> dict[str, Any] | None:
     return flat
 
 
-def register(app: Flask) -> None:
+def init_app(app: Flask) -> None:
     """Map each domain and service error to its problem."""
 
     @app.errorhandler(InvalidFields)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import date
 
-from licensing.domain.calendar import add_months
+from licensing.domain.dates import add_months
 from licensing.domain.errors import InvalidFields
 from licensing.domain.lifecycle import SUSPEND
 from licensing.domain.policy import Policy

@@ -9,7 +9,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from licensing.domain.calendar import add_years
+from licensing.domain.dates import add_years
 from licensing.domain.errors import InvalidFields
 from licensing.domain.holder import bin_problems
 from licensing.domain.lifecycle import ISSUED, RESUMED, SUSPENDED

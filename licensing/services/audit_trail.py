@@ -17,10 +17,10 @@ from licensing.domain.exports import CSV_COLUMNS, FORMULA_STARTS, NEUTRALISED, c
 from licensing.domain.timestamps import format_utc
 from licensing.domain.trail import CheckedLine, Finding, TrailCheck, check_line
 from licensing.models import AuditEvent, ChainHead, db
-from licensing.services.audit import as_event
+from licensing.services.events import as_event
 from licensing.services.listing import paginate
+from licensing.services.results import Page
 from licensing.services.signing import Signer
-from licensing.services.views import Page
 
 CHUNK_BYTES = 1 << 16
 ROWS_PER_FETCH = 2000

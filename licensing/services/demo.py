@@ -10,7 +10,7 @@ from decimal import Decimal
 from sqlalchemy import func, select
 
 from licensing import clock
-from licensing.domain.calendar import add_months
+from licensing.domain.dates import add_months
 from licensing.domain.decisions import Decision
 from licensing.domain.holder import with_check_digit
 from licensing.domain.licence import Application

@@ -13,8 +13,8 @@ from sqlalchemy import delete, select
 from licensing.domain.errors import IdempotencyKeyReused
 from licensing.models import IdempotencyRecord
 from licensing.services.context import Context
+from licensing.services.results import LicenceView, Outcome
 from licensing.services.transaction import Write
-from licensing.services.views import LicenceView, Outcome
 
 
 def fingerprint(operation: str, target: str | None, command: Any) -> str:

@@ -23,11 +23,11 @@ from licensing.domain.licence import (
 )
 from licensing.domain.lifecycle import ISSUE, SUSPEND, SUSPENDED
 from licensing.models import AuditEvent, Licence, LicenceSerial, db
-from licensing.services import audit, idempotency
+from licensing.services import events, idempotency
 from licensing.services.context import Actor, Context
 from licensing.services.listing import contains, paginate
+from licensing.services.results import LicenceView, Outcome, Page
 from licensing.services.transaction import Write, write_transaction
-from licensing.services.views import LicenceView, Outcome, Page
 
 
 @dataclass(frozen=True)
@@ -61,7 +61,7 @@ def issue(ctx: Context, application: Application) -> Outcome:
         )
         write.session.add(licence)
         write.session.flush()
-        audit.append(
+        events.append(
             write,
             ctx,
             licence=licence.number,
@@ -95,7 +95,7 @@ def change_status(
         licence.suspended_until = decision.until if new_status == SUSPENDED else None
         licence.updated_at = write.now
         write.session.flush()
-        audit.append(
+        events.append(
             write,
             ctx,
             licence=number,
@@ -131,7 +131,7 @@ def amend(
             licence.holder_name_folded = licence.holder_name.casefold()
             licence.updated_at = write.now
             write.session.flush()
-            audit.append(
+            events.append(
                 write,
                 ctx,
                 licence=number,
@@ -157,7 +157,7 @@ def history(ctx: Context, number: str) -> list[dict[str, Any]]:
     rows = db.session.scalars(
         select(AuditEvent).where(AuditEvent.licence == number).order_by(AuditEvent.seq)
     )
-    return audit.as_events(rows)
+    return events.as_events(rows)
 
 
 def find(ctx: Context, filters: Filters, page: int, page_size: int) -> Page[LicenceView]:

@@ -8,7 +8,7 @@ from typing import Any, TypeVar
 from sqlalchemy import ColumnElement, Select, func, select
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
-from licensing.services.views import Page
+from licensing.services.results import Page
 
 T = TypeVar("T")
 

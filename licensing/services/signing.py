@@ -53,16 +53,16 @@ class Signer:
             stamp = _stamp(self.path)
             if self._key is None or stamp != self._key.stamp:
                 self._key = _load(self.path) if stamp else _create(self.path)
-                register(self._key)
+                publish(self._key)
             return self._key
 
     def rotate(self) -> LoadedKey:
         """A new current key; the old public key stays listed, marked retired."""
         with self._lock:
             if _stamp(self.path):
-                register(_load(self.path))
+                publish(_load(self.path))
             self._key = _create(self.path, replace=True)
-            register(self._key, retire_others=True)
+            publish(self._key, retire_others=True)
             return self._key
 
 
@@ -79,7 +79,7 @@ def jwks() -> dict[str, Any]:
     }
 
 
-def register(key: LoadedKey, *, retire_others: bool = False) -> None:
+def publish(key: LoadedKey, *, retire_others: bool = False) -> None:
     """Publish a key's public half; idempotent, and safe when several workers do it at once."""
     session = db.session
     now = clock.now()

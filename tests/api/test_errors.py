@@ -98,7 +98,7 @@ def test_a_crash_is_a_500_problem_logged_with_the_request_id(
 def test_a_failure_inside_a_write_leaves_no_row(
     app: Flask, client: FlaskClient, regulator: dict[str, str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from licensing.services import audit
+    from licensing.services import events
 
     app.config["PROPAGATE_EXCEPTIONS"] = False
     number = issue(client, regulator)["number"]
@@ -106,7 +106,7 @@ def test_a_failure_inside_a_write_leaves_no_row(
     def broken_append(*args: object, **kwargs: object) -> None:
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(audit, "append", broken_append)
+    monkeypatch.setattr(events, "append", broken_append)
     assert client.post(f"{API}/licences", json=application(), headers=regulator).status_code == 500
     assert (
         client.patch(

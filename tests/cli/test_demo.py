@@ -7,7 +7,7 @@ from flask.testing import FlaskCliRunner
 from sqlalchemy import select
 
 from licensing.models import AuditEvent, db
-from licensing.services.audit import as_events
+from licensing.services.events import as_events
 from tests.factories import API, chain_holds
 
 

@@ -10,7 +10,7 @@ from flask import Flask
 from sqlalchemy import select
 
 from licensing.models import AuditEvent, db
-from licensing.services.audit import as_events
+from licensing.services.events import as_events
 from tests.factories import API, application, bearer, chain_holds, decision, issue
 
 WRITERS = 8

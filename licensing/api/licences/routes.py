@@ -27,7 +27,7 @@ from licensing.domain.licence import Application
 from licensing.domain.lifecycle import RESUME, REVOKE, SUSPEND
 from licensing.domain.roles import READERS, REGULATOR
 from licensing.services import licences
-from licensing.services.views import LicenceView, Outcome
+from licensing.services.results import LicenceView, Outcome
 
 blp = Blueprint("licences", __name__, description="Licences and their lifecycle")
 

@@ -9,7 +9,7 @@ from licensing.domain.errors import LicenceNotFound
 from licensing.domain.policy import Policy
 from licensing.models import Licence, db
 from licensing.services.listing import contains, paginate
-from licensing.services.views import LicenceView, Page, PublicLicenceView
+from licensing.services.results import LicenceView, Page, PublicLicenceView
 
 
 def lookup(policy: Policy, number: str) -> PublicLicenceView:

@@ -8,16 +8,16 @@ from flask import current_app
 from flask.views import MethodView
 
 from licensing.api.parsing import Blueprint
-from licensing.api.register.schemas import (
+from licensing.api.status.schemas import (
     PublicLicencePageSchema,
     PublicLicenceSchema,
     RegisterQuerySchema,
 )
 from licensing.ratelimit import public_limit
-from licensing.services import register
-from licensing.services.views import Page, PublicLicenceView
+from licensing.services import public
+from licensing.services.results import Page, PublicLicenceView
 
-blp = Blueprint("register", __name__, description="The public register: no token needed")
+blp = Blueprint("status", __name__, description="The public register: no token needed")
 public_limit(blp)
 
 
@@ -27,7 +27,7 @@ class Register(MethodView):
     @blp.response(200, PublicLicencePageSchema)
     def get(self, query: dict[str, Any]) -> Page[PublicLicenceView]:
         """Search the public register."""
-        return register.search(current_app.config["LICENSING_POLICY"], **query)
+        return public.search(current_app.config["LICENSING_POLICY"], **query)
 
 
 @blp.route("/<number>")
@@ -35,4 +35,4 @@ class Status(MethodView):
     @blp.response(200, PublicLicenceSchema)
     def get(self, number: str) -> PublicLicenceView:
         """A licence's public status."""
-        return register.lookup(current_app.config["LICENSING_POLICY"], number)
+        return public.lookup(current_app.config["LICENSING_POLICY"], number)
