@@ -6,6 +6,7 @@ import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -40,6 +41,8 @@ SETTINGS = (
             "how many reverse proxies in front set X-Forwarded-For (for the client address)"),
     Setting("TIMEZONE", "Asia/Almaty", "time zone of legal dates (issue, expiry, suspension end)"),
     Setting("LICENCE_TERM_YEARS", "3", "term of a licence and the default expiry"),
+    Setting("ISSUE_DATES_FROM", "2023-04-01",
+            "earliest issue date a licence may have (when the law came into force)"),
     Setting("SUSPENSION_MIN_MONTHS", "1", "shortest suspension, in months ahead"),
     Setting("SUSPENSION_MAX_MONTHS", "6", "longest suspension, in months ahead"),
     *(
@@ -112,12 +115,19 @@ def _policy(raw: Mapping[str, str]) -> Policy:
         if odd := [code for code in codes if not _REASON_CODE.fullmatch(code)]:
             raise ConfigError(f"reason codes are lowercase words joined by _, not {odd[0]!r}")
     try:
+        issue_dates_from = date.fromisoformat(raw["ISSUE_DATES_FROM"])
+    except ValueError:
+        raise ConfigError(
+            f"{PREFIX}ISSUE_DATES_FROM must be a date (YYYY-MM-DD), not {raw['ISSUE_DATES_FROM']!r}"
+        ) from None
+    try:
         return Policy(
             term_years=_integer(raw, "LICENCE_TERM_YEARS", minimum=1),
             suspension_min_months=_integer(raw, "SUSPENSION_MIN_MONTHS", minimum=0),
             suspension_max_months=_integer(raw, "SUSPENSION_MAX_MONTHS", minimum=0),
             reason_codes=reason_codes,
             timezone=timezone,
+            issue_dates_from=issue_dates_from,
         )
     except ValueError as error:
         raise ConfigError(str(error)) from None

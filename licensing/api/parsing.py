@@ -1,7 +1,10 @@
-"""How requests are read: JSON bodies only (415 otherwise), and no unknown query parameters."""
+"""How requests are read: JSON bodies only (415 otherwise), parsed strictly (bounded nesting, no
+repeated keys, numbers as exact decimals of bounded length), and no unknown query parameters."""
 
 from __future__ import annotations
 
+import json
+from decimal import Decimal
 from typing import Any
 
 import flask
@@ -9,6 +12,78 @@ import marshmallow as ma
 from flask_smorest import Blueprint as SmorestBlueprint
 from webargs import core
 from webargs.flaskparser import FlaskParser, abort
+
+MAX_DEPTH = 8  # the deepest body the API takes is two levels; anything far deeper is not ours
+MAX_NUMBER_CHARS = 32
+
+
+class BodyRefused(ValueError):
+    """A request body that is not a JSON document the registry reads."""
+
+
+def parse_json_body(body: bytes) -> Any:
+    """The JSON document in `body`, read the way the registry reads every body."""
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError:
+        raise BodyRefused("The body is not UTF-8 text.") from None
+    try:
+        document = json.loads(
+            text,
+            object_pairs_hook=_object,
+            parse_int=_integer,
+            parse_float=_decimal,
+            parse_constant=_constant,
+        )
+    except RecursionError:
+        raise BodyRefused(f"The JSON is nested deeper than {MAX_DEPTH} levels.") from None
+    except json.JSONDecodeError as error:
+        raise BodyRefused(f"The body is not valid JSON: {error.msg} at {error.pos}.") from None
+    if _depth(document) > MAX_DEPTH:
+        raise BodyRefused(f"The JSON is nested deeper than {MAX_DEPTH} levels.")
+    return document
+
+
+def _object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    document: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in document:
+            shown = key if len(key) <= 64 else key[:64] + "…"
+            raise BodyRefused(f"The key {shown!r} appears twice in one object.")
+        document[key] = value
+    return document
+
+
+def _number_text(text: str) -> str:
+    if len(text) > MAX_NUMBER_CHARS:
+        raise BodyRefused(f"A number in the body is longer than {MAX_NUMBER_CHARS} characters.")
+    return text
+
+
+def _integer(text: str) -> int:
+    return int(_number_text(text))
+
+
+def _decimal(text: str) -> Decimal:
+    # exactly the number that was written: 12.5 stays 12.5, never a float's neighbour of it
+    return Decimal(_number_text(text))
+
+
+def _constant(name: str) -> Any:
+    raise BodyRefused(f"{name} is not a JSON number.")
+
+
+def _depth(document: Any) -> int:
+    deepest, pending = 0, [(document, 1)]
+    while pending:
+        value, depth = pending.pop()
+        if isinstance(value, dict | list):
+            deepest = max(deepest, depth)
+            if depth > MAX_DEPTH:
+                break
+            children = value.values() if isinstance(value, dict) else value
+            pending.extend((child, depth + 1) for child in children)
+    return deepest
 
 
 class RegistryParser(FlaskParser):
@@ -23,10 +98,13 @@ class RegistryParser(FlaskParser):
         # "missing field" error; a client that sent form data or XML needs to hear 415.
         if not core.is_json(req.mimetype):
             abort(415)
-        body = req.get_data(cache=True)
+        body = req.get_data(cache=True)  # over MAX_CONTENT_LENGTH, chunked or not: 413
         if not body.strip():
             abort(400, messages={"json": ["The body is empty: send a JSON object."]})
-        return core.parse_json(body)
+        try:
+            return parse_json_body(body)
+        except BodyRefused as error:
+            abort(400, messages={"json": [str(error)]})
 
 
 class Blueprint(SmorestBlueprint):

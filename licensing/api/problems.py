@@ -20,6 +20,8 @@ from licensing.services.errors import ConcurrentChange, DatabaseBusy
 
 MEDIA_TYPE = "application/problem+json"
 TYPE_BASE = "urn:licensing:problem:"
+MAX_FIELDS = 20  # a 422 names at most this many fields, however many a body got wrong
+MAX_NAME = 64  # and shows at most this much of a field's name
 
 # What a client is told for a plain HTTP error, when nothing more specific applies.
 DETAILS = {
@@ -56,13 +58,24 @@ def problem(
         "request_id": g.get("request_id"),
     }
     if errors:
-        body["errors"] = dict(errors)
+        body["errors"] = _bounded(errors)
+        if (omitted := len(errors) - len(body["errors"])) > 0:
+            body["detail"] += f" {omitted} more fields are not valid and not listed here."
     body.update(extra)
     response = current_app.response_class(
         json.dumps(body, separators=(",", ":")) + "\n", status=status, mimetype=MEDIA_TYPE
     )
     response.headers.update(headers or {})
     return response
+
+
+def _bounded(errors: Mapping[str, Any]) -> dict[str, Any]:
+    shown: dict[str, Any] = {}
+    for name, messages in errors.items():
+        if len(shown) == MAX_FIELDS:
+            break
+        shown[name if len(name) <= MAX_NAME else name[:MAX_NAME] + "…"] = messages
+    return shown
 
 
 def from_http_exception(error: HTTPException) -> Response:

@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
-from datetime import datetime
+from datetime import date, datetime
+from decimal import Decimal
 from typing import Any
 
 import marshmallow as ma
 from marshmallow import fields, validate
 
-from licensing.domain.text import text_problems
-from licensing.domain.timestamps import format_utc, parse_utc
+from licensing.domain.text import TextRule
+from licensing.domain.timestamps import EARLIEST, LATEST, format_utc, parse_utc
 
 MAX_PAGE_SIZE = 100
+MAX_PAGE = 10_000_000  # with MAX_PAGE_SIZE, an offset every database takes
+MAX_SEQ = 2**31 - 1  # the audit trail's seq column is a 32-bit integer
+_DECIMAL = re.compile(r"[0-9]{1,12}(\.[0-9]{1,12})?")
 
 
 def checked_by(rule: Callable[[Any], list[str]]) -> Callable[[Any], None]:
@@ -26,8 +31,62 @@ def checked_by(rule: Callable[[Any], list[str]]) -> Callable[[Any], None]:
     return validate
 
 
-def bounded_text(limit: int) -> Callable[[Any], None]:
-    return checked_by(lambda value: text_problems(value, limit))
+def bounded_text(rule: TextRule) -> Callable[[Any], None]:
+    return checked_by(rule.problems)
+
+
+def Text(rule: TextRule, **kwargs: Any) -> fields.String:
+    """A free-text field under the registry's one text rule."""
+    metadata = {"maxLength": rule.limit, **kwargs.pop("metadata", {})}
+    return fields.String(validate=bounded_text(rule), metadata=metadata, **kwargs)
+
+
+def Count(*, minimum: int, maximum: int, **kwargs: Any) -> fields.Integer:
+    """A whole number the database can hold, bounded before it gets anywhere near a query."""
+    return fields.Integer(strict=False, validate=validate.Range(min=minimum, max=maximum), **kwargs)
+
+
+_SANE_DAYS = validate.Range(
+    min=EARLIEST.date(), max=LATEST.date(), error="Must be between {min} and {max}."
+)
+
+
+class Day(fields.Date):
+    """An ISO date in the range the registry deals with (the years 2000 to 2999)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault(
+            "validate",
+            validate.Range(
+                min=EARLIEST.date(), max=LATEST.date(), error="Must be between {min} and {max}."
+            ),
+        )
+        super().__init__(**kwargs)
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> date:
+        if not isinstance(value, str) or len(value) != 10:
+            raise ma.ValidationError("Not a valid date: use YYYY-MM-DD.")
+        return super()._deserialize(value, attr, data, **kwargs)  # type: ignore[no-any-return]
+
+
+class DecimalText(fields.Field):
+    """An exact decimal, written as a string ("12.5") or a JSON number, in plain ASCII digits;
+    sent back as a string."""
+
+    def _serialize(self, value: Any, attr: str | None, obj: Any, **kwargs: Any) -> Any:
+        return None if value is None else str(value)
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Decimal:
+        text = (
+            str(value)
+            if isinstance(value, int | Decimal) and not isinstance(value, bool)
+            else value
+        )
+        if not isinstance(text, str) or not _DECIMAL.fullmatch(text):
+            raise ma.ValidationError(
+                "Not a valid decimal: digits with an optional point, e.g. 12.5."
+            )
+        return Decimal(text)
 
 
 class Instant(fields.DateTime):
@@ -37,7 +96,7 @@ class Instant(fields.DateTime):
         return None if value is None else format_utc(value)
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> datetime:
-        if not isinstance(value, str):
+        if not isinstance(value, str) or len(value) > 40:
             raise ma.ValidationError("Not a valid time.")
         try:
             return parse_utc(value)
@@ -48,8 +107,8 @@ class Instant(fields.DateTime):
 
 
 class PageQuerySchema(ma.Schema):
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1))
-    page_size = fields.Integer(load_default=20, validate=validate.Range(min=1, max=MAX_PAGE_SIZE))
+    page = Count(minimum=1, maximum=MAX_PAGE, load_default=1)
+    page_size = Count(minimum=1, maximum=MAX_PAGE_SIZE, load_default=20)
 
 
 def page_of(item: type[ma.Schema]) -> type[ma.Schema]:

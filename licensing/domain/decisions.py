@@ -10,9 +10,12 @@ from licensing.domain.dates import add_months
 from licensing.domain.errors import InvalidFields
 from licensing.domain.lifecycle import SUSPEND
 from licensing.domain.policy import Policy
-from licensing.domain.text import text_problems
+from licensing.domain.text import TextRule, normalise_text
 
-TEXT_LIMITS = {"reason": 2000, "legal_basis": 500}
+TEXT_RULES = {
+    "reason": TextRule(2000, multiline=True),
+    "legal_basis": TextRule(500, multiline=True),
+}
 
 
 @dataclass(frozen=True)
@@ -33,8 +36,8 @@ def check_decision(
         errors["reason_code"] = [
             f"Must be one of the reason codes for {action}: {', '.join(codes)}."
         ]
-    for name in TEXT_LIMITS:
-        if problems := text_problems(getattr(decision, name), TEXT_LIMITS[name]):
+    for name, rule in TEXT_RULES.items():
+        if problems := rule.problems(getattr(decision, name)):
             errors[name] = problems
     if action == SUSPEND:
         if problem := _until_problem(decision.until, policy, today, expires_on):
@@ -43,7 +46,9 @@ def check_decision(
         errors["until"] = ["Only a suspension has an end date."]
     if errors:
         raise InvalidFields(errors)
-    return replace(decision, **{name: getattr(decision, name).strip() for name in TEXT_LIMITS})
+    return replace(
+        decision, **{name: normalise_text(getattr(decision, name)) for name in TEXT_RULES}
+    )
 
 
 def suspension_window(policy: Policy, today: date) -> tuple[date, date]:
@@ -67,3 +72,17 @@ def _until_problem(until: date | None, policy: Policy, today: date, expires_on: 
     if until > expires_on:
         return f"Must not be after the licence expires ({expires_on.isoformat()})."
     return None
+
+
+def check_notes(reason: str | None, legal_basis: str | None) -> tuple[str | None, str | None]:
+    """An amendment's optional reason and legal basis, normalised; InvalidFields when a given one
+    breaks the text rule."""
+    given = {"reason": reason, "legal_basis": legal_basis}
+    errors = {
+        name: problems
+        for name, value in given.items()
+        if value is not None and (problems := TEXT_RULES[name].problems(value))
+    }
+    if errors:
+        raise InvalidFields(errors)
+    return reason and normalise_text(reason), legal_basis and normalise_text(legal_basis)

@@ -15,7 +15,7 @@ from licensing.domain.holder import bin_problems
 from licensing.domain.lifecycle import ISSUED, RESUMED, SUSPENDED
 from licensing.domain.policy import Policy
 from licensing.domain.regions import REGIONS
-from licensing.domain.text import text_problems
+from licensing.domain.text import TextRule, normalise_text
 
 SUBTYPES = ("I", "II")  # I: own data centre; II: equipment hosted in another's data centre
 MAX_CAPACITY_MW = Decimal("10000")
@@ -25,7 +25,7 @@ NUMBER_PREFIX = "DM"
 # Fields a regulator may amend. The holder (BIN) and the term are what the licence *is*; changing
 # them means another licence, so they are not amendable.
 AMENDABLE = ("holder_name", "subtype", "site_address", "region", "capacity_mw")
-TEXT_LIMITS = {"holder_name": 300, "site_address": 500}
+TEXT_RULES = {"holder_name": TextRule(300), "site_address": TextRule(500)}
 
 
 @dataclass(frozen=True)
@@ -85,14 +85,21 @@ def check_application(application: Application, policy: Policy, today: date) -> 
         errors["holder_bin"] = problems
     issued_on = application.issued_on or today
     if issued_on > today:
-        errors.setdefault("issued_on", []).append("Cannot be in the future.")
-    longest = add_years(issued_on, policy.term_years)
-    expires_on = application.expires_on or longest
-    if not issued_on < expires_on <= longest:
-        errors.setdefault("expires_on", []).append(
-            f"Must be after the issue date and no later than {longest.isoformat()} "
-            f"(a term of at most {policy.term_years} years)."
-        )
+        errors["issued_on"] = ["Cannot be in the future."]
+    elif issued_on < policy.issue_dates_from:
+        errors["issued_on"] = [
+            f"Cannot be before {policy.issue_dates_from.isoformat()}, "
+            "when licences under the law began."
+        ]
+    expires_on = application.expires_on
+    if "issued_on" not in errors:  # the term is reckoned from a sound issue date only
+        longest = add_years(issued_on, policy.term_years)
+        expires_on = expires_on or longest
+        if not issued_on < expires_on <= longest:
+            errors["expires_on"] = [
+                f"Must be after the issue date and no later than {longest.isoformat()} "
+                f"(a term of at most {policy.term_years} years)."
+            ]
     if errors:
         raise InvalidFields(errors)
     return Application(
@@ -124,8 +131,8 @@ def capacity_problems(capacity: Decimal) -> list[str]:
 
 
 def _check_details(details: Details, errors: dict[str, list[str]]) -> Details:
-    for name in TEXT_LIMITS:
-        if problems := text_problems(getattr(details, name), TEXT_LIMITS[name]):
+    for name, rule in TEXT_RULES.items():
+        if problems := rule.problems(getattr(details, name)):
             errors[name] = problems
     if details.subtype not in SUBTYPES:
         errors["subtype"] = [f"Must be one of: {', '.join(SUBTYPES)}."]
@@ -133,4 +140,6 @@ def _check_details(details: Details, errors: dict[str, list[str]]) -> Details:
         errors["region"] = ["Must be one of the region codes: " + ", ".join(REGIONS) + "."]
     if problems := capacity_problems(details.capacity_mw):
         errors["capacity_mw"] = problems
-    return replace(details, **{name: getattr(details, name).strip() for name in TEXT_LIMITS})
+    if errors:
+        return details
+    return replace(details, **{name: normalise_text(getattr(details, name)) for name in TEXT_RULES})

@@ -19,6 +19,9 @@ DEFAULT_REASON_CODES: Mapping[str, tuple[str, ...]] = MappingProxyType(
 )
 
 
+LAW_IN_FORCE = date(2023, 4, 1)  # the Law "On Digital Assets": no licence is older
+
+
 @dataclass(frozen=True)
 class Policy:
     term_years: int = 3
@@ -28,6 +31,7 @@ class Policy:
         default_factory=lambda: DEFAULT_REASON_CODES
     )
     timezone: ZoneInfo = field(default_factory=lambda: ZoneInfo("Asia/Almaty"))
+    issue_dates_from: date = LAW_IN_FORCE
 
     def __post_init__(self) -> None:
         if self.term_years < 1:

@@ -5,6 +5,10 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 _FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
+# The instants the registry deals with. Anything outside is refused before any arithmetic, so no
+# time zone shift can carry a date past the calendar's end.
+EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
+LATEST = datetime(2999, 12, 31, 23, 59, 59, 999999, tzinfo=UTC)
 
 
 def format_utc(moment: datetime) -> str:
@@ -18,4 +22,6 @@ def parse_utc(text: str) -> datetime:
     moment = datetime.fromisoformat(text)
     if moment.tzinfo is None:
         raise ValueError("a time needs its offset, e.g. 2026-11-28T19:51:57Z")
+    if not EARLIEST.year < moment.year < LATEST.year:
+        raise ValueError(f"a time must lie after the year {EARLIEST.year} and before {LATEST.year}")
     return moment.astimezone(UTC)

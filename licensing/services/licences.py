@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from licensing import clock
 from licensing.domain import lifecycle
-from licensing.domain.decisions import Decision, check_decision
+from licensing.domain.decisions import Decision, check_decision, check_notes
 from licensing.domain.errors import LicenceNotFound, VersionMismatch
 from licensing.domain.licence import (
     Application,
@@ -125,6 +125,7 @@ def amend(
         today = ctx.policy.today(write.now)
         lifecycle.next_status(licence.status, lifecycle.AMEND)
         diff = check_amendment(_details(licence), changes)
+        reason, legal_basis = check_notes(reason, legal_basis)
         if diff:
             for name, (_old, new) in diff.items():
                 setattr(licence, name, new)
@@ -141,8 +142,8 @@ def amend(
                 data={
                     name: [_wire(name, old), _wire(name, new)] for name, (old, new) in diff.items()
                 },
-                reason=(reason or "").strip() or None,
-                legal_basis=(legal_basis or "").strip() or None,
+                reason=reason,
+                legal_basis=legal_basis,
             )
         return LicenceView.of(licence, today)
 

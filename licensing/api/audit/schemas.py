@@ -5,8 +5,9 @@ from __future__ import annotations
 import marshmallow as ma
 from marshmallow import fields, validate
 
-from licensing.api.schemas import Instant, PageQuerySchema, page_of
+from licensing.api.schemas import MAX_SEQ, Count, Instant, PageQuerySchema, Text, page_of
 from licensing.domain.lifecycle import ACTIONS
+from licensing.domain.text import NAME
 
 FORMATS = ("json", "csv", "ndjson")
 
@@ -35,14 +36,14 @@ EventPageSchema = page_of(EventSchema)
 
 
 class EventQuerySchema(PageQuerySchema):
-    licence = fields.String(metadata={"description": "Only this licence's events"})
+    licence = fields.String(
+        validate=validate.Length(max=20), metadata={"description": "Only this licence's events"}
+    )
     action = fields.String(validate=validate.OneOf(ACTIONS))
-    actor = fields.String(metadata={"description": "Only events by this token name"})
+    actor = Text(NAME, metadata={"description": "Only events by this actor (a token's name)"})
     since = Instant(metadata={"description": "Events at or after this time"})
     until = Instant(metadata={"description": "Events before this time"})
-    after_seq = fields.Integer(
-        validate=validate.Range(min=0), metadata={"description": "Events after this seq"}
-    )
+    after_seq = Count(minimum=0, maximum=MAX_SEQ, metadata={"description": "Events after this seq"})
     format = fields.String(
         validate=validate.OneOf(FORMATS),
         metadata={

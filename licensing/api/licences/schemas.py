@@ -8,13 +8,22 @@ import marshmallow as ma
 from marshmallow import fields, validate
 
 from licensing.api.audit.schemas import EventSchema
-from licensing.api.schemas import Instant, PageQuerySchema, bounded_text, checked_by, page_of
+from licensing.api.schemas import (
+    Day,
+    DecimalText,
+    Instant,
+    PageQuerySchema,
+    Text,
+    checked_by,
+    page_of,
+)
 from licensing.domain import decisions, licence
 from licensing.domain.decisions import Decision
 from licensing.domain.holder import bin_problems
 from licensing.domain.licence import AMENDABLE, SUBTYPES, Application
 from licensing.domain.lifecycle import ACTIONS, STATES
 from licensing.domain.regions import REGIONS
+from licensing.domain.text import SEARCH
 
 _REGION = validate.OneOf(list(REGIONS))
 _SUBTYPE = validate.OneOf(SUBTYPES)
@@ -22,34 +31,35 @@ _CAPACITY = {
     "description": "Capacity in MW: a decimal string (or number), > 0, at most 10000.",
     "example": "12.5",
 }
-_HOLDER_NAME = bounded_text(licence.TEXT_LIMITS["holder_name"])
-_SITE = bounded_text(licence.TEXT_LIMITS["site_address"])
 _CAPACITY_RULE = checked_by(licence.capacity_problems)
+_HOLDER_BIN = {
+    "description": "12-digit BIN or IIN",
+    "example": "971240001315",
+    "pattern": "^[0-9]{12}$",
+}
 
 
 class ApplicationSchema(ma.Schema):
     """An application to issue a licence."""
 
-    holder_name = fields.String(
+    holder_name = Text(
+        licence.TEXT_RULES["holder_name"],
         required=True,
-        validate=_HOLDER_NAME,
         metadata={"example": "ТОО «Экибастуз Цифровой Майнинг»"},
     )
     holder_bin = fields.String(
-        required=True,
-        validate=checked_by(bin_problems),
-        metadata={"description": "12-digit BIN or IIN", "example": "971240001315"},
+        required=True, validate=checked_by(bin_problems), metadata=_HOLDER_BIN
     )
     subtype = fields.String(
         required=True,
         validate=_SUBTYPE,
         metadata={"description": "I: own data centre; II: hosted in another's data centre"},
     )
-    site_address = fields.String(required=True, validate=_SITE)
+    site_address = Text(licence.TEXT_RULES["site_address"], required=True)
     region = fields.String(required=True, validate=_REGION)
-    capacity_mw = fields.Decimal(required=True, validate=_CAPACITY_RULE, metadata=_CAPACITY)
-    issued_on = fields.Date(metadata={"description": "Defaults to today"})
-    expires_on = fields.Date(metadata={"description": "Defaults to the end of the licence term"})
+    capacity_mw = DecimalText(required=True, validate=_CAPACITY_RULE, metadata=_CAPACITY)
+    issued_on = Day(metadata={"description": "Defaults to today; not before the law's start"})
+    expires_on = Day(metadata={"description": "Defaults to the end of the licence term"})
 
     @ma.post_load
     def _make(self, data: dict[str, Any], **_: Any) -> Application:
@@ -59,15 +69,16 @@ class ApplicationSchema(ma.Schema):
 class AmendmentSchema(ma.Schema):
     """The details to change; the holder's BIN and the term cannot be amended."""
 
-    holder_name = fields.String(validate=_HOLDER_NAME)
+    holder_name = Text(licence.TEXT_RULES["holder_name"])
     subtype = fields.String(validate=_SUBTYPE)
-    site_address = fields.String(validate=_SITE)
+    site_address = Text(licence.TEXT_RULES["site_address"])
     region = fields.String(validate=_REGION)
-    capacity_mw = fields.Decimal(validate=_CAPACITY_RULE, metadata=_CAPACITY)
-    reason = fields.String(
-        metadata={"description": "Why the details change (kept in the audit trail)"}
+    capacity_mw = DecimalText(validate=_CAPACITY_RULE, metadata=_CAPACITY)
+    reason = Text(
+        decisions.TEXT_RULES["reason"],
+        metadata={"description": "Why the details change (kept in the audit trail)"},
     )
-    legal_basis = fields.String()
+    legal_basis = Text(decisions.TEXT_RULES["legal_basis"])
 
     @ma.validates_schema
     def _something_to_amend(self, data: dict[str, Any], **_: Any) -> None:
@@ -80,11 +91,11 @@ class AmendmentSchema(ma.Schema):
 class DecisionSchema(ma.Schema):
     """A regulator's decision: the reason code, the reason in words, and its legal basis."""
 
-    reason_code = fields.String(required=True, metadata={"example": "violation_found"})
-    reason = fields.String(required=True, validate=bounded_text(decisions.TEXT_LIMITS["reason"]))
-    legal_basis = fields.String(
-        required=True, validate=bounded_text(decisions.TEXT_LIMITS["legal_basis"])
+    reason_code = fields.String(
+        required=True, validate=validate.Length(max=64), metadata={"example": "violation_found"}
     )
+    reason = Text(decisions.TEXT_RULES["reason"], required=True)
+    legal_basis = Text(decisions.TEXT_RULES["legal_basis"], required=True)
 
     @ma.post_load
     def _make(self, data: dict[str, Any], **_: Any) -> Decision:
@@ -92,7 +103,7 @@ class DecisionSchema(ma.Schema):
 
 
 class SuspensionSchema(DecisionSchema):
-    until = fields.Date(
+    until = Day(
         required=True,
         metadata={"description": "Last day of the suspension: one to six months ahead by default"},
     )
@@ -124,9 +135,9 @@ LicencePageSchema = page_of(LicenceSchema)
 
 class LicenceQuerySchema(PageQuerySchema):
     status = fields.String(validate=validate.OneOf(STATES))
-    holder_bin = fields.String()
+    holder_bin = fields.String(validate=validate.Regexp("^[0-9]{12}$"), metadata=_HOLDER_BIN)
     region = fields.String(validate=_REGION)
-    q = fields.String(metadata={"description": "Part of the holder's name or of the number"})
+    q = Text(SEARCH, metadata={"description": "Part of the holder's name or of the number"})
     overdue = fields.Boolean(metadata={"description": "true: only suspensions past their end"})
 
 

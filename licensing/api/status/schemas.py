@@ -5,9 +5,10 @@ from __future__ import annotations
 import marshmallow as ma
 from marshmallow import fields, validate
 
-from licensing.api.schemas import Instant, PageQuerySchema, page_of
+from licensing.api.schemas import Instant, PageQuerySchema, Text, page_of
 from licensing.domain.lifecycle import STATES
 from licensing.domain.regions import REGIONS
+from licensing.domain.text import SEARCH
 
 
 class PublicLicenceSchema(ma.Schema):
@@ -26,6 +27,6 @@ PublicLicencePageSchema = page_of(PublicLicenceSchema)
 
 
 class RegisterQuerySchema(PageQuerySchema):
-    q = fields.String(metadata={"description": "Part of the holder's name"})
+    q = Text(SEARCH, metadata={"description": "Part of the holder's name"})
     region = fields.String(validate=validate.OneOf(list(REGIONS)))
     status = fields.String(validate=validate.OneOf(STATES))
