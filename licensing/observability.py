@@ -1,4 +1,9 @@
-"""Request ids and logs: every response carries `X-Request-ID`, every log line names it."""
+"""Request ids and logs: every response carries `X-Request-ID`, every log line names it.
+
+The id is always the registry's own, made here: it is what the audit trail records, so no client
+can put its words into the hash chain. A client's (or proxy's) own `X-Request-ID`, when it is a
+sensible token, is echoed back as `X-Client-Request-ID` and logged beside ours, so one request can
+still be followed across systems."""
 
 from __future__ import annotations
 
@@ -10,12 +15,15 @@ from flask import Flask, Response, g, has_request_context, request
 from flask.logging import default_handler
 
 HEADER = "X-Request-ID"
+CLIENT_HEADER = "X-Client-Request-ID"
 _ACCEPTABLE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,127}")
 
 
 class _RequestIdFilter(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
-        record.request_id = g.get("request_id", "-") if has_request_context() else "-"
+        inside = has_request_context()
+        record.request_id = g.get("request_id", "-") if inside else "-"
+        record.client_request_id = g.get("client_request_id") or "-" if inside else "-"
         return True
 
 
@@ -30,19 +38,22 @@ def init_app(app: Flask) -> None:
             target.addFilter(_FILTER)
     default_handler.setFormatter(
         logging.Formatter(
-            "[%(asctime)s] %(levelname)s request=%(request_id)s %(name)s: %(message)s"
+            "[%(asctime)s] %(levelname)s request=%(request_id)s"
+            " client_request=%(client_request_id)s %(name)s: %(message)s"
         )
     )
     app.logger.setLevel(app.config["LICENSING_LOG_LEVEL"])
 
     @app.before_request
     def _assign_request_id() -> None:
-        # a proxy's id is kept, so one request can be followed across systems; odd ones are replaced
+        g.request_id = uuid.uuid4().hex
         given = request.headers.get(HEADER, "")
-        g.request_id = given if _ACCEPTABLE.fullmatch(given) else uuid.uuid4().hex
+        g.client_request_id = given if _ACCEPTABLE.fullmatch(given) else None
 
     @app.after_request
     def _echo_request_id(response: Response) -> Response:
         if "request_id" in g:
             response.headers[HEADER] = g.request_id
+        if g.get("client_request_id"):
+            response.headers[CLIENT_HEADER] = g.client_request_id
         return response

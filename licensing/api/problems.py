@@ -7,6 +7,8 @@ from http import HTTPStatus
 from typing import Any
 
 from flask import Flask, Response, current_app, g, json, request
+from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as SQLAlchemyTimeout
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
 from licensing.domain.errors import (
@@ -16,7 +18,7 @@ from licensing.domain.errors import (
     LicenceNotFound,
     VersionMismatch,
 )
-from licensing.services.errors import ConcurrentChange, DatabaseBusy
+from licensing.services.errors import ConcurrentChange, DatabaseBusy, DatabaseUnavailable
 
 MEDIA_TYPE = "application/problem+json"
 TYPE_BASE = "urn:licensing:problem:"
@@ -166,4 +168,18 @@ def init_app(app: Flask) -> None:
             "The registry is busy; nothing was written. Retry shortly.",
             kind="busy",
             headers={"Retry-After": "1"},
+        )
+
+    @app.errorhandler(DatabaseUnavailable)
+    @app.errorhandler(OperationalError)
+    @app.errorhandler(InterfaceError)
+    @app.errorhandler(SQLAlchemyTimeout)
+    def _unavailable(error: Exception) -> Response:
+        # reads meet a lost database here directly; writes as DatabaseUnavailable
+        current_app.logger.warning("database unavailable: %s", str(error).splitlines()[0])
+        return problem(
+            503,
+            "The registry's database cannot be reached; nothing was written. Retry shortly.",
+            kind="unavailable",
+            headers={"Retry-After": "5"},
         )

@@ -3,7 +3,7 @@ and signed checkpoints of its head."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -85,11 +85,30 @@ def count(filters: TrailFilters) -> int:
 
 def export(filters: TrailFilters, fmt: str) -> Iterator[Batch]:
     """The matching events as NDJSON or CSV, oldest first, streamed in pieces of about 64 KiB
-    from one consistent snapshot. Call within the app; the stream itself needs no app context."""
+    from one consistent snapshot. Call within the app; the stream itself needs no app context.
+
+    The query runs before this returns, so a failure to run it is an error the caller can still
+    answer properly, not a stream that breaks after its status line was sent."""
     engine = db.engine
-    if engine.dialect.name == "postgresql":
-        return _copy_out(engine, filters, fmt)
-    return _fetch_out(engine, filters, fmt)
+    out = _copy_out if engine.dialect.name == "postgresql" else _fetch_out
+    return _Started(out(engine, filters, fmt))
+
+
+class _Started(Iterator[Batch]):
+    """A stream whose first piece is already fetched; closing it closes the stream."""
+
+    def __init__(self, stream: Generator[Batch, None, None]) -> None:
+        self._stream = stream
+        self._first = next(stream, None)
+
+    def __next__(self) -> Batch:
+        if self._first is not None:
+            first, self._first = self._first, None
+            return first
+        return next(self._stream)
+
+    def close(self) -> None:
+        self._stream.close()
 
 
 def verify() -> TrailVerification:

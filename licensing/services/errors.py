@@ -1,4 +1,4 @@
-"""Failures of a use case that are not the domain's rules: races and a busy database."""
+"""Failures of a use case that are not the domain's rules: races, a busy or unreachable database."""
 
 from __future__ import annotations
 
@@ -9,3 +9,7 @@ class ConcurrentChange(Exception):
 
 class DatabaseBusy(Exception):
     """The database could not take the write lock in time; the request changed nothing."""
+
+
+class DatabaseUnavailable(Exception):
+    """The database cannot be reached (or has no schema yet); the request changed nothing."""

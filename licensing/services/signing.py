@@ -17,11 +17,10 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from jwt.algorithms import OKPAlgorithm
 from sqlalchemy import select, update
-from sqlalchemy.exc import IntegrityError
 
-from licensing import clock
 from licensing.domain.checkpoints import ALGORITHM, thumbprint
 from licensing.models import SigningKey, db
+from licensing.services.transaction import write_transaction
 
 log = logging.getLogger(__name__)
 
@@ -80,23 +79,23 @@ def jwks() -> dict[str, Any]:
 
 
 def publish(key: LoadedKey, *, retire_others: bool = False) -> None:
-    """Publish a key's public half; idempotent, and safe when several workers do it at once."""
-    session = db.session
-    now = clock.now()
-    if session.get(SigningKey, key.kid) is None:
-        session.add(SigningKey(kid=key.kid, public_jwk=json.dumps(key.public_jwk), created_at=now))
-        try:
-            session.commit()
-        except IntegrityError:  # another worker published it first
-            session.rollback()
-    if retire_others:
-        session.execute(
-            update(SigningKey)
-            .where(SigningKey.kid != key.kid, SigningKey.retired_at.is_(None))
-            .values(retired_at=now)
-        )
-        session.execute(update(SigningKey).where(SigningKey.kid == key.kid).values(retired_at=None))
-        session.commit()
+    """Publish a key's public half; idempotent, and safe when several workers do it at once (the
+    write transaction serialises them, so the second finds the key there)."""
+    with write_transaction() as write:
+        session = write.session
+        if session.get(SigningKey, key.kid) is None:
+            session.add(
+                SigningKey(kid=key.kid, public_jwk=json.dumps(key.public_jwk), created_at=write.now)
+            )
+        if retire_others:
+            session.execute(
+                update(SigningKey)
+                .where(SigningKey.kid != key.kid, SigningKey.retired_at.is_(None))
+                .values(retired_at=write.now)
+            )
+            session.execute(
+                update(SigningKey).where(SigningKey.kid == key.kid).values(retired_at=None)
+            )
 
 
 def _stamp(path: Path) -> tuple[int, int] | None:

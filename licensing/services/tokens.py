@@ -8,13 +8,15 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
-from licensing import clock
 from licensing.domain.errors import InvalidFields
 from licensing.domain.holder import bin_problems
 from licensing.domain.roles import MINER, ROLES
+from licensing.domain.text import NAME, normalise_text
 from licensing.models import ApiToken, db
 from licensing.services.context import Actor
+from licensing.services.transaction import write_transaction
 
 PREFIX = "lic_"
 
@@ -30,10 +32,9 @@ class TokenView:
 
 def create(name: str, role: str, holder_bin: str | None = None) -> str:
     """A new token for `name`; the returned secret is never stored and cannot be shown again."""
-    name = name.strip()
     errors: dict[str, list[str]] = {}
-    if not 0 < len(name) <= 100:
-        errors["name"] = ["Must be 1 to 100 characters."]
+    if problems := NAME.problems(name):
+        errors["name"] = problems
     if role not in ROLES:
         errors["role"] = [f"Must be one of: {', '.join(ROLES)}."]
     if role == MINER:
@@ -43,31 +44,34 @@ def create(name: str, role: str, holder_bin: str | None = None) -> str:
             errors["bin"] = problems
     elif holder_bin is not None:
         errors["bin"] = ["Only a miner token is bound to a BIN."]
-    if not errors and _active(name) is not None:
-        errors["name"] = ["An active token already has this name; revoke it first."]
     if errors:
         raise InvalidFields(errors)
+    name = normalise_text(name)
     secret = PREFIX + secrets.token_urlsafe(32)
-    db.session.add(
-        ApiToken(
-            name=name,
-            role=role,
-            holder_bin=holder_bin if role == MINER else None,
-            token_hash=_digest(secret),
-            created_at=clock.now(),
+    with write_transaction() as write:
+        if _active(write.session, name) is not None:
+            raise InvalidFields(
+                {"name": ["An active token already has this name; revoke it first."]}
+            )
+        write.session.add(
+            ApiToken(
+                name=name,
+                role=role,
+                holder_bin=holder_bin if role == MINER else None,
+                token_hash=_digest(secret),
+                created_at=write.now,
+            )
         )
-    )
-    db.session.commit()
     return secret
 
 
 def revoke(name: str) -> bool:
     """Revoke the active token called `name`; False when there is none."""
-    token = _active(name)
-    if token is None:
-        return False
-    token.revoked_at = clock.now()
-    db.session.commit()
+    with write_transaction() as write:
+        token = _active(write.session, name)
+        if token is None:
+            return False
+        token.revoked_at = write.now
     return True
 
 
@@ -88,8 +92,8 @@ def authenticate(secret: str) -> Actor | None:
     return Actor(name=token.name, role=token.role, holder_bin=token.holder_bin, token_id=token.id)
 
 
-def _active(name: str) -> ApiToken | None:
-    return db.session.scalars(
+def _active(session: Session, name: str) -> ApiToken | None:
+    return session.scalars(
         select(ApiToken).where(ApiToken.name == name, ApiToken.revoked_at.is_(None))
     ).one_or_none()
 

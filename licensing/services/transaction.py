@@ -8,14 +8,14 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from licensing import clock
 from licensing.database import IMMEDIATE
 from licensing.models import ChainHead, db
-from licensing.services.errors import ConcurrentChange, DatabaseBusy
+from licensing.services.errors import ConcurrentChange, DatabaseBusy, DatabaseUnavailable
 
 
 @dataclass
@@ -27,7 +27,8 @@ class Write:
 
 @contextmanager
 def write_transaction() -> Iterator[Write]:
-    """Commit everything done inside, or nothing.
+    """Commit everything done inside, or nothing. Every write of the registry runs in one of
+    these, tokens and signing keys included: there is no other way to commit.
 
     Every write locks the chain head before it reads anything: BEGIN IMMEDIATE on SQLite, a row
     lock (SELECT ... FOR UPDATE) on PostgreSQL. All writes append to the one chain, so they would
@@ -52,11 +53,11 @@ def write_transaction() -> Iterator[Write]:
     except (StaleDataError, IntegrityError) as error:
         session.rollback()
         raise ConcurrentChange(str(error)) from error
-    except OperationalError as error:
+    except (OperationalError, InterfaceError) as error:
         session.rollback()
         if "locked" in str(error) or "lock timeout" in str(error):
             raise DatabaseBusy(str(error)) from error
-        raise
+        raise DatabaseUnavailable(str(error)) from error
     except BaseException:
         session.rollback()
         raise

@@ -89,9 +89,12 @@ def test_a_crash_is_a_500_problem_logged_with_the_request_id(
         response = client.get(f"{API}/licences", headers={**regulator, "X-Request-ID": "req-42"})
     body = assert_problem(response, 500)
     assert "secret internals" not in response.get_data(as_text=True)
-    assert body["request_id"] == "req-42" and response.headers["X-Request-ID"] == "req-42"
+    ours = response.headers["X-Request-ID"]
+    assert body["request_id"] == ours != "req-42"
+    assert response.headers["X-Client-Request-ID"] == "req-42"
     crash = [r for r in caplog.records if r.exc_info]
-    assert crash and crash[0].request_id == "req-42"  # type: ignore[attr-defined]
+    assert crash and crash[0].request_id == ours  # type: ignore[attr-defined]
+    assert crash[0].client_request_id == "req-42"  # type: ignore[attr-defined]
     assert "secret internals" in caplog.text
 
 
@@ -124,12 +127,30 @@ def test_a_failure_inside_a_write_leaves_no_row(
     assert issue(client, regulator)["number"] == "DM-2026-000002"
 
 
-def test_request_ids_are_echoed_or_made(client: FlaskClient) -> None:
+def test_request_ids_are_the_registrys_own_and_a_clients_is_echoed_beside(
+    client: FlaskClient,
+) -> None:
     given = client.get("/healthz", headers={"X-Request-ID": "lb-7f3a"})
-    assert given.headers["X-Request-ID"] == "lb-7f3a"
+    assert len(given.headers["X-Request-ID"]) == 32 and given.headers["X-Request-ID"] != "lb-7f3a"
+    assert given.headers["X-Client-Request-ID"] == "lb-7f3a"
     for odd_id in ("<script>", "-starts-with-a-dash", "x" * 129):
         odd = client.get("/healthz", headers={"X-Request-ID": odd_id})
-        assert odd.headers["X-Request-ID"] != odd_id and len(odd.headers["X-Request-ID"]) == 32
+        assert len(odd.headers["X-Request-ID"]) == 32
+        assert "X-Client-Request-ID" not in odd.headers
+
+
+def test_a_clients_request_id_never_reaches_the_trail(
+    client: FlaskClient, regulator: dict[str, str]
+) -> None:
+    claimed = "cli-0123456789abcdef0123456789abcdef"  # what a CLI change would carry
+    response = client.post(
+        f"{API}/licences", json=application(), headers={**regulator, "X-Request-ID": claimed}
+    )
+    assert response.status_code == 201
+    history = client.get(
+        f"{API}/licences/{response.get_json()['number']}/history", headers=regulator
+    ).get_json()
+    assert history["items"][0]["request_id"] == response.headers["X-Request-ID"] != claimed
 
 
 def test_control_characters_in_text_are_refused(

@@ -97,6 +97,8 @@ def _checkpoint(server: Server) -> str:
     address = urlsplit(server.url)
     connection = http.client.HTTPConnection(address.hostname, address.port, timeout=10)
     connection.request("GET", "/api/v1/audit/checkpoint")
-    body = connection.getresponse().read().decode()
+    response = connection.getresponse()
+    body = response.read().decode()
     connection.close()
+    assert response.status == 200, body
     return body
