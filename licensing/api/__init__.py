@@ -42,12 +42,14 @@ def init_app(app: Flask) -> None:
         },
     )
     api = RegistryApi(app)
-    api.register_blueprint(health.blp)
-    api.register_blueprint(licences_blp, url_prefix=f"{PREFIX}/licences")
-    api.register_blueprint(status_blp, url_prefix=f"{PREFIX}/status")
-    api.register_blueprint(audit_blp, url_prefix=f"{PREFIX}/audit")
-    api.register_blueprint(keys_blp, url_prefix="/.well-known")
-    problems.init_app(app)
+    for blueprint, prefix in (
+        (health.blp, None),
+        (licences_blp, f"{PREFIX}/licences"),
+        (status_blp, f"{PREFIX}/status"),
+        (audit_blp, f"{PREFIX}/audit"),
+        (keys_blp, "/.well-known"),
+    ):
+        api.register_blueprint(blueprint, url_prefix=prefix)
 
     @app.get("/docs/assets/<path:filename>")
     def swagger_assets(filename: str) -> Any:

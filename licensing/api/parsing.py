@@ -13,6 +13,8 @@ from flask_smorest import Blueprint as SmorestBlueprint
 from webargs import core
 from webargs.flaskparser import FlaskParser, abort
 
+from licensing.api import problems
+
 MAX_DEPTH = 8  # the deepest body the API takes is two levels; anything far deeper is not ours
 MAX_NUMBER_CHARS = 32
 
@@ -108,4 +110,10 @@ class RegistryParser(FlaskParser):
 
 
 class Blueprint(SmorestBlueprint):
+    """An API blueprint: reads requests as above and answers every error as problem+json."""
+
     ARGUMENTS_PARSER = RegistryParser()
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        problems.handle_errors_of(self)

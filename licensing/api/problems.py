@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from http import HTTPStatus
 from typing import Any
 
-from flask import Flask, Response, current_app, g, json, request
+from flask import Blueprint, Response, current_app, g, json, request
 from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as SQLAlchemyTimeout
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
@@ -112,8 +112,10 @@ def field_errors(messages: Mapping[str, Any] | None) -> dict[str, Any] | None:
     return flat
 
 
-def init_app(app: Flask) -> None:
-    """Map each domain and service error to its problem."""
+def handle_errors_of(blueprint: Blueprint) -> None:
+    """Answer each domain and service error raised in `blueprint`'s routes with its problem. (Per
+    blueprint: the web pages answer the same errors with pages of their own.)"""
+    app = blueprint  # the decorators below read as they would on an app
 
     @app.errorhandler(InvalidFields)
     def _invalid(error: InvalidFields) -> Response:
