@@ -57,7 +57,7 @@ def check_line(line: bytes, *, keep_event: bool = False) -> CheckedLine:
     """One exported line judged on its own: is it an event whose hash matches its contents?"""
     try:
         event = _DECODER.decode(line)
-    except (msgspec.DecodeError, msgspec.ValidationError):
+    except (msgspec.DecodeError, msgspec.ValidationError, RecursionError):
         return _check_by_reference(line)
     claimed, event.hash = event.hash, _UNSET
     if claimed is _UNSET or hashlib.sha256(_ENCODER.encode(event)).hexdigest() != claimed:
@@ -74,6 +74,8 @@ def _check_by_reference(line: bytes) -> CheckedLine:
         event = json.loads(line)
     except (ValueError, UnicodeDecodeError):
         return CheckedLine(None, None, None, "not a JSON object")
+    except RecursionError:  # no event nests deeper than two levels
+        return CheckedLine(None, None, None, "not an event: nested far too deep")
     if not isinstance(event, dict):
         return CheckedLine(None, None, None, "not a JSON object")
     try:
@@ -130,7 +132,7 @@ class TrailCheck:
             if self._next is not None:
                 try:
                     event = decode(line)
-                except (msgspec.DecodeError, msgspec.ValidationError):
+                except (msgspec.DecodeError, msgspec.ValidationError, RecursionError):
                     event = None
                 if (
                     event is not None

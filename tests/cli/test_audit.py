@@ -133,6 +133,10 @@ TAMPERS = {
         "line 6", "jumps",
     ),
     "not json": (lambda ls: ls.__setitem__(0, "{oops"), "line 1", "not a JSON object"),
+    "nested far too deep": (
+        lambda ls: ls.__setitem__(2, '{"data":' + "[" * 100_000 + "]" * 100_000 + "}"),
+        "line 3", "nested far too deep",
+    ),
 }  # fmt: skip
 
 
