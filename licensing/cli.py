@@ -17,6 +17,7 @@ from sqlalchemy import inspect
 
 from licensing.domain import checkpoints
 from licensing.domain.errors import InvalidFields
+from licensing.domain.exports import EXPORT_FORMATS
 from licensing.domain.lifecycle import ACTIONS
 from licensing.domain.roles import REGULATOR, ROLES
 from licensing.domain.trail import check_trail
@@ -133,7 +134,7 @@ def verify_trail() -> None:
 
 @audit_cli.command("export")
 @click.option(
-    "--format", "fmt", type=click.Choice(["ndjson", "csv"]), default="ndjson", show_default=True
+    "--format", "fmt", type=click.Choice(list(EXPORT_FORMATS)), default="ndjson", show_default=True
 )
 @click.option(
     "--out",

@@ -15,6 +15,7 @@ PostgreSQL's own COPY CSV format, so PostgreSQL writes it and SQLite's path writ
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 CSV_COLUMNS = (
@@ -23,7 +24,29 @@ CSV_COLUMNS = (
 )  # fmt: skip
 NEUTRALISED = ("reason", "legal_basis", "actor")
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-MEDIA_TYPES = {"ndjson": "application/x-ndjson", "csv": "text/csv; charset=utf-8"}
+
+
+@dataclass(frozen=True)
+class ExportFormat:
+    name: str
+    media_type: str
+    description: str
+
+    @property
+    def mime(self) -> str:
+        """The media type without its parameters, as clients name it in `Accept`."""
+        return self.media_type.split(";")[0]
+
+
+# The one list of export formats: the API's `format` and `Accept`, its documentation, the CLI's
+# `--format` and the writers all read it; a format not here is refused, never taken for another.
+EXPORT_FORMATS = {
+    f.name: f
+    for f in (
+        ExportFormat("ndjson", "application/x-ndjson", "One event's canonical JSON a line"),
+        ExportFormat("csv", "text/csv; charset=utf-8", "A header, then one event a row"),
+    )
+}
 
 _NEEDS_QUOTES = (",", '"', "\n", "\r")
 

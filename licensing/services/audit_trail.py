@@ -13,7 +13,14 @@ from sqlalchemy import ColumnElement, Engine, Select, case, func, literal, selec
 from licensing import clock
 from licensing.domain import checkpoints
 from licensing.domain.chain import GENESIS, canonical_json
-from licensing.domain.exports import CSV_COLUMNS, FORMULA_STARTS, NEUTRALISED, csv_header, csv_row
+from licensing.domain.exports import (
+    CSV_COLUMNS,
+    EXPORT_FORMATS,
+    FORMULA_STARTS,
+    NEUTRALISED,
+    csv_header,
+    csv_row,
+)
 from licensing.domain.timestamps import format_utc
 from licensing.domain.trail import CheckedLine, Finding, TrailCheck, check_line
 from licensing.models import AuditEvent, ChainHead, db
@@ -89,6 +96,8 @@ def export(filters: TrailFilters, fmt: str) -> Iterator[Batch]:
 
     The query runs before this returns, so a failure to run it is an error the caller can still
     answer properly, not a stream that breaks after its status line was sent."""
+    if fmt not in EXPORT_FORMATS:
+        raise ValueError(f"no export format is called {fmt!r}")
     engine = db.engine
     out = _copy_out if engine.dialect.name == "postgresql" else _fetch_out
     return _Started(out(engine, filters, fmt))
@@ -180,7 +189,7 @@ def _copy_out(engine: Engine, filters: TrailFilters, fmt: str) -> Iterator[Batch
     if fmt == "ndjson":
         query = select(AuditEvent.line)
         options = "FORMAT csv, QUOTE E'\\x01', DELIMITER E'\\x02'"
-    else:
+    elif fmt == "csv":
         query = select(
             *(
                 (_neutralised(column) if name in NEUTRALISED else column).label(name)
@@ -218,7 +227,7 @@ def _fetch_out(engine: Engine, filters: TrailFilters, fmt: str) -> Iterator[Batc
     ):
         if fmt == "ndjson":
             yield from _chunks((line + "\n").encode() for (line,) in rows)
-        else:
+        elif fmt == "csv":
             yield Batch(csv_header(), 0)
             yield from _chunks(csv_row(tuple(row)).encode() for row in rows)
 

@@ -13,7 +13,7 @@ from licensing.api.audit.schemas import EventPageSchema, EventQuerySchema, Verif
 from licensing.api.auth import requires
 from licensing.api.parsing import Blueprint
 from licensing.domain.checkpoints import MEDIA_TYPE as JOSE
-from licensing.domain.exports import MEDIA_TYPES
+from licensing.domain.exports import EXPORT_FORMATS
 from licensing.domain.roles import AUDITOR, REGULATOR
 from licensing.ratelimit import public_limit
 from licensing.services import audit_trail
@@ -21,12 +21,12 @@ from licensing.services.audit_trail import TrailFilters
 
 blp = Blueprint("audit", __name__, description="The audit trail: export, verify, checkpoints")
 
-_ACCEPTED = {"application/json": "json", "text/csv": "csv", "application/x-ndjson": "ndjson"}
+_ACCEPTED = {"application/json": "json", **{f.mime: f.name for f in EXPORT_FORMATS.values()}}
 _STREAMS = {
     "application/json": {"schema": EventPageSchema},
-    "text/csv": {"schema": {"type": "string", "description": "Header, then one event a row"}},
-    "application/x-ndjson": {
-        "schema": {"type": "string", "description": "One event's canonical JSON a line"}
+    **{
+        f.mime: {"schema": {"type": "string", "description": f.description}}
+        for f in EXPORT_FORMATS.values()
     },
 }
 
@@ -50,7 +50,7 @@ class Events(MethodView):
         stamp = clock.now().strftime("%Y%m%dT%H%M%SZ")
         return Response(
             (batch.data for batch in audit_trail.export(filters, fmt)),
-            content_type=MEDIA_TYPES[fmt],
+            content_type=EXPORT_FORMATS[fmt].media_type,
             headers={
                 "Content-Disposition": f'attachment; filename="audit-events-{stamp}.{fmt}"',
                 "X-Content-Type-Options": "nosniff",

@@ -6,10 +6,11 @@ import marshmallow as ma
 from marshmallow import fields, validate
 
 from licensing.api.schemas import MAX_SEQ, Count, Instant, PageQuerySchema, Text, page_of
+from licensing.domain.exports import EXPORT_FORMATS
 from licensing.domain.lifecycle import ACTIONS
 from licensing.domain.text import NAME
 
-FORMATS = ("json", "csv", "ndjson")
+FORMATS = ("json", *EXPORT_FORMATS)
 
 
 class EventSchema(ma.Schema):
