@@ -133,6 +133,11 @@ def regulator(token: Callable[..., dict[str, str]]) -> dict[str, str]:
     return token("regulator")
 
 
+@pytest.fixture
+def auditor(token: Callable[..., dict[str, str]]) -> dict[str, str]:
+    return token("auditor")
+
+
 class Clock:
     """The registry's clock, frozen at a moment the test chooses and moved by hand."""
 

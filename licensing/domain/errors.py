@@ -29,8 +29,8 @@ class ActionNotAllowed(DomainError):
 
 class LicenceNotFound(DomainError):
     def __init__(self, number: str) -> None:
-        self.number = number
-        super().__init__(f"no licence numbered {number!r}")
+        self.number = number if len(number) <= 40 else number[:40] + "…"  # it is shown back
+        super().__init__(f"no licence numbered {self.number!r}")
 
 
 class VersionMismatch(DomainError):

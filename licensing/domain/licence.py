@@ -3,6 +3,7 @@ a licence is in force."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, fields, replace
 from datetime import date
@@ -59,6 +60,15 @@ class Application:
 
 def format_number(year: int, serial: int) -> str:
     return f"{NUMBER_PREFIX}-{year}-{serial:06d}"
+
+
+_NUMBER = re.compile(rf"{NUMBER_PREFIX}-[0-9]{{4}}-[0-9]{{6,12}}")
+
+
+def is_licence_number(text: str) -> bool:
+    """Whether `text` has the shape of a licence number (DM-2026-000123): anything else names no
+    licence, and is turned away before it reaches the database."""
+    return _NUMBER.fullmatch(text) is not None
 
 
 def capacity_text(value: Decimal) -> str:

@@ -20,6 +20,7 @@ from licensing.domain.licence import (
     check_amendment,
     check_application,
     format_number,
+    is_licence_number,
 )
 from licensing.domain.lifecycle import ISSUE, SUSPEND, SUSPENDED
 from licensing.models import AuditEvent, Licence, LicenceSerial, db
@@ -192,6 +193,8 @@ def find(ctx: Context, filters: Filters, page: int, page_size: int) -> Page[Lice
 
 def _visible(session: Session, actor: Actor, number: str, *, lock: bool = False) -> Licence:
     """The licence if this actor may see it; a miner asking for another holder's gets not-found."""
+    if not is_licence_number(number):
+        raise LicenceNotFound(number)
     query = select(Licence).where(Licence.number == number)
     if scope := actor.holder_scope:
         query = query.where(Licence.holder_bin == scope)

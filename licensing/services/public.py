@@ -6,6 +6,7 @@ from sqlalchemy import select
 
 from licensing import clock
 from licensing.domain.errors import LicenceNotFound
+from licensing.domain.licence import is_licence_number
 from licensing.domain.policy import Policy
 from licensing.models import Licence, db
 from licensing.services.listing import contains, paginate
@@ -13,6 +14,8 @@ from licensing.services.results import LicenceView, Page, PublicLicenceView
 
 
 def lookup(policy: Policy, number: str) -> PublicLicenceView:
+    if not is_licence_number(number):
+        raise LicenceNotFound(number)
     licence = db.session.scalars(select(Licence).where(Licence.number == number)).one_or_none()
     if licence is None:
         raise LicenceNotFound(number)

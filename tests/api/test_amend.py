@@ -6,12 +6,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from tests.factories import API, act, bearer, issue, written
-
-
-@pytest.fixture
-def number(client: FlaskClient, regulator: dict[str, str]) -> str:
-    return issue(client, regulator)["number"]
+from tests.factories import API, act, bearer, written
 
 
 def patch(

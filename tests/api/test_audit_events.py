@@ -35,11 +35,6 @@ def trail(client: FlaskClient, regulator: dict[str, str], clock: Clock) -> list[
     return [a, b, c]
 
 
-@pytest.fixture
-def auditor(token: Callable[..., dict[str, str]]) -> dict[str, str]:
-    return token("auditor")
-
-
 def seqs(response: object) -> list[int]:
     return [e["seq"] for e in response.get_json()["items"]]  # type: ignore[attr-defined]
 

@@ -6,7 +6,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from tests.factories import API, VALID_BIN, act, application, bearer, decision, issue
+from tests.factories import API, VALID_BIN, act, application, bearer, decision
 
 ROUTES = [
     ("GET", "/licences", None),
@@ -35,11 +35,6 @@ def body_for(kind: str | None) -> dict[str, object] | None:
     if kind == "amend":
         return {"capacity_mw": "20"}
     return decision(kind)
-
-
-@pytest.fixture
-def number(client: FlaskClient, regulator: dict[str, str]) -> str:
-    return issue(client, regulator)["number"]
 
 
 def call(

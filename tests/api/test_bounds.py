@@ -233,3 +233,14 @@ def test_multiline_reasons_keep_their_lines_and_names_keep_one(
         f"{API}/licences", json=application(holder_name="A\nB"), headers=regulator
     )
     refused(response, 422, "holder_name")
+
+
+@pytest.mark.parametrize(
+    "number", ["DM-2026-1", "dm-2026-000001", "DM-2026-000001x", "x" * 5000, "DM-２０２６-000001"]
+)
+def test_malformed_licence_numbers_are_not_found_before_the_database(
+    client: FlaskClient, regulator: dict[str, str], number: str
+) -> None:
+    for path in (f"/status/{number}", f"/licences/{number}", f"/licences/{number}/history"):
+        body = refused(client.get(f"{API}{path}", headers=regulator), 404)
+        assert len(body["detail"]) < 100

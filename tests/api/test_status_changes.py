@@ -11,11 +11,6 @@ from tests.conftest import Clock
 from tests.factories import API, UNTIL, act, bearer, decision, issue, written
 
 
-@pytest.fixture
-def number(client: FlaskClient, regulator: dict[str, str]) -> str:
-    return issue(client, regulator)["number"]
-
-
 def test_suspending_records_until_and_takes_the_licence_out_of_force(
     client: FlaskClient, regulator: dict[str, str], number: str
 ) -> None:
