@@ -9,7 +9,7 @@ from typing import Any
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from licensing import api, cli, config, database, guards, observability, ratelimit
+from licensing import api, cli, config, database, guards, headers, observability, ratelimit
 from licensing.services.signing import Signer
 
 
@@ -24,6 +24,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)  # type: ignore[method-assign]
     app.extensions["licensing.signer"] = Signer(app.config["LICENSING_SIGNING_KEY_FILE"])
     observability.init_app(app)
+    headers.init_app(app)
     guards.init_app(app)
     database.init_app(app)
     ratelimit.init_app(app)
