@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import Mapping
 from typing import Any
@@ -17,7 +18,10 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     """Build the application. `test_config` overrides settings: LICENSING_* names as they would
     come from the environment, or Flask keys."""
     app = Flask(__name__, instance_relative_config=True)
-    os.makedirs(app.instance_path, exist_ok=True)
+    # the instance folder holds the signing key and, by default, the database: owner-only
+    os.makedirs(app.instance_path, mode=0o700, exist_ok=True)
+    with contextlib.suppress(PermissionError):  # another user's folder is not ours to change
+        os.chmod(app.instance_path, 0o700)
     app.config.from_mapping(config.load(app.instance_path, test_config))
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     if proxies := app.config["LICENSING_TRUSTED_PROXIES"]:
