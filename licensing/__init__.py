@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import Mapping
 from typing import Any
@@ -9,7 +10,7 @@ from typing import Any
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from licensing import api, cli, config, database, guards, observability, ratelimit
+from licensing import api, cli, config, database, guards, headers, observability, ratelimit
 from licensing.services.signing import Signer
 
 
@@ -17,13 +18,17 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     """Build the application. `test_config` overrides settings: LICENSING_* names as they would
     come from the environment, or Flask keys."""
     app = Flask(__name__, instance_relative_config=True)
-    os.makedirs(app.instance_path, exist_ok=True)
+    # the instance folder holds the signing key and, by default, the database: owner-only
+    os.makedirs(app.instance_path, mode=0o700, exist_ok=True)
+    with contextlib.suppress(PermissionError):  # another user's folder is not ours to change
+        os.chmod(app.instance_path, 0o700)
     app.config.from_mapping(config.load(app.instance_path, test_config))
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     if proxies := app.config["LICENSING_TRUSTED_PROXIES"]:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)  # type: ignore[method-assign]
     app.extensions["licensing.signer"] = Signer(app.config["LICENSING_SIGNING_KEY_FILE"])
     observability.init_app(app)
+    headers.init_app(app)
     guards.init_app(app)
     database.init_app(app)
     ratelimit.init_app(app)

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
 from flask import Flask
 from flask_migrate import Migrate
 from sqlalchemy import Engine, event
+from sqlalchemy.engine import make_url
 
 from licensing.models import db
 
@@ -22,6 +24,7 @@ def init_app(app: Flask) -> None:
     options = app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {})
     if url.startswith("sqlite"):
         options.setdefault("connect_args", {}).setdefault("timeout", 30)
+        _make_owner_only(url)
     else:
         options.setdefault("pool_pre_ping", True)
     db.init_app(app)
@@ -29,6 +32,27 @@ def init_app(app: Flask) -> None:
     if url.startswith("sqlite"):
         with app.app_context():
             _take_over_sqlite_transactions(db.engine)
+
+
+def _make_owner_only(url: str) -> None:
+    """Create the SQLite file readable by its owner alone, and tighten one made before: it holds
+    token hashes and the whole trail. SQLite gives the -wal and -shm files it creates the main
+    file's mode."""
+    database = make_url(url).database
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return
+    try:
+        os.close(os.open(database, os.O_RDWR | os.O_CREAT, 0o600))
+    except OSError:
+        return  # a missing folder or a read-only file: SQLite reports it on first use
+    for path in (database, f"{database}-wal", f"{database}-shm"):
+        try:
+            if os.stat(path).st_mode & 0o077:
+                os.chmod(path, 0o600)
+        except FileNotFoundError:
+            continue
+        except PermissionError:
+            return  # another user's file is not ours to change
 
 
 def _take_over_sqlite_transactions(engine: Engine) -> None:

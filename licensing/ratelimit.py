@@ -1,22 +1,48 @@
-"""Rate limits on public routes, per client address, counted in shared storage when configured."""
+"""Rate limits on public routes: one budget per client address, counted in shared storage when
+configured."""
 
 from __future__ import annotations
 
+import time
 from typing import TypeVar
 
-from flask import Flask, current_app
+from flask import Blueprint, Flask, Response, current_app
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 
 T = TypeVar("T")
 
-limiter = Limiter(key_func=get_remote_address, headers_enabled=True)
+# Every public route and page draws on this one bucket, so an address cannot multiply its budget
+# by spreading requests over routes.
+PUBLIC_SCOPE = "public"
+
+# No X-RateLimit-* headers: Flask-Limiter would add them, and Retry-After, to every limited answer.
+limiter = Limiter(key_func=get_remote_address, headers_enabled=False)
+
+_public = limiter.shared_limit(
+    lambda: current_app.config["LICENSING_RATELIMIT_PUBLIC"], scope=PUBLIC_SCOPE
+)
 
 
 def init_app(app: Flask) -> None:
     limiter.init_app(app)
+    app.after_request(_retry_after)
 
 
 def public_limit(target: T) -> T:
-    """Limit a blueprint or view to the configured public rate (LICENSING_RATELIMIT_PUBLIC)."""
-    return limiter.limit(lambda: current_app.config["LICENSING_RATELIMIT_PUBLIC"])(target)  # type: ignore[no-any-return]
+    """Count a blueprint or view against the public budget (LICENSING_RATELIMIT_PUBLIC), which all
+    public routes share per client address."""
+    if isinstance(target, Blueprint):
+        _public(target)
+        return target
+    return _public(target)  # type: ignore[call-overload,no-any-return]
+
+
+def _retry_after(response: Response) -> Response:
+    # Only a refused request is told when to come back; the body is the layer's own (problem+json
+    # for the API), whichever error handler rendered it.
+    limit = limiter.current_limit
+    if response.status_code == 429 and limit is not None and limit.breached:
+        wait = max(1, int(limit.reset_at - time.time()))
+        response.headers.setdefault("Retry-After", str(wait))
+    return response

@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from flask import Flask, Response, send_from_directory
+from flask import Flask, Response
 from flask_smorest import Api
-from swagger_ui_bundle import swagger_ui_path
 from werkzeug.exceptions import HTTPException
 
-from licensing.api import health, problems
+from licensing.api import docs, health, problems
 from licensing.api.audit.routes import blp as audit_blp
 from licensing.api.keys.routes import blp as keys_blp
 from licensing.api.licences.routes import blp as licences_blp
@@ -35,8 +32,6 @@ def init_app(app: Flask) -> None:
         OPENAPI_VERSION="3.0.3",
         OPENAPI_URL_PREFIX="/",
         OPENAPI_JSON_PATH="openapi.json",
-        OPENAPI_SWAGGER_UI_PATH="docs",
-        OPENAPI_SWAGGER_UI_URL="/docs/assets/",
         API_SPEC_OPTIONS={
             "components": {"securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer"}}},
         },
@@ -50,8 +45,4 @@ def init_app(app: Flask) -> None:
         (keys_blp, "/.well-known"),
     ):
         api.register_blueprint(blueprint, url_prefix=prefix)
-
-    @app.get("/docs/assets/<path:filename>")
-    def swagger_assets(filename: str) -> Any:
-        # served from the installed package, so the interactive docs work on a closed network
-        return send_from_directory(swagger_ui_path, filename, max_age=86400)
+    app.register_blueprint(docs.blp)
