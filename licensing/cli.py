@@ -109,6 +109,9 @@ def demo_command() -> None:
     for role, _name, secret, holder_bin in demo.make_tokens():
         suffix = f"  (holder BIN {holder_bin})" if holder_bin else ""
         click.echo(f"{role:<10} {secret}{suffix}")
+    # on standard error, so standard output stays the three token lines scripts read
+    click.echo(f"the demo miner holds {', '.join(demo.miner_licences())}", err=True)
+    click.echo("earlier demo tokens, if any, are revoked", err=True)
 
 
 audit_cli = AppGroup("audit", help="Verify and export the audit trail.")

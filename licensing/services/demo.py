@@ -140,6 +140,13 @@ def make_tokens() -> list[tuple[str, str, str, str | None]]:
     return made
 
 
+def miner_licences() -> list[str]:
+    """The numbers of the demo miner's licences, so a newcomer knows which ones its token reads."""
+    miner_bin = _holder_bins(random.Random(2023))[0]
+    query = select(Licence.number).where(Licence.holder_bin == miner_bin).order_by(Licence.number)
+    return list(db.session.scalars(query))
+
+
 def _holder_bins(rng: random.Random) -> list[str]:
     bins: list[str] = []
     while len(bins) < len(HOLDERS):

@@ -39,6 +39,8 @@ def test_demo_loads_a_register_with_histories_and_prints_three_working_tokens(
     assert {item["holder_bin"] for item in own["items"]} == {
         lines["miner"].split("BIN ")[1].rstrip(")")
     }
+    numbers = ", ".join(sorted(item["number"] for item in own["items"]))
+    assert f"the demo miner holds {numbers}" in result.stderr
 
     auditor = {"Authorization": f"Bearer {tokens['auditor']}"}
     assert client.get(f"{API}/licences", headers=auditor).status_code == 200
