@@ -36,7 +36,7 @@ SETTINGS = (
             "Ed25519 private key (PEM) for statements and checkpoints"),
     Setting("RATELIMIT_STORAGE_URI", "memory://",
             "where rate-limit counters live; `redis://host:6379` when several processes serve"),
-    Setting("RATELIMIT_PUBLIC", "120 per minute", "limit per client address on public routes"),
+    Setting("RATELIMIT_PUBLIC", "120 per minute", "one budget per client address, shared by every public route"),
     Setting("TRUSTED_PROXIES", "0",
             "how many reverse proxies in front set X-Forwarded-For (for the client address)"),
     Setting("TIMEZONE", "Asia/Almaty", "time zone of legal dates (issue, expiry, suspension end)"),
