@@ -26,7 +26,7 @@ from licensing.domain.lifecycle import ISSUE, SUSPEND, SUSPENDED
 from licensing.models import AuditEvent, Licence, LicenceSerial, db
 from licensing.services import events, idempotency
 from licensing.services.context import Actor, Context
-from licensing.services.listing import contains, paginate
+from licensing.services.listing import contains, paginate, standing_is
 from licensing.services.results import LicenceView, Outcome, Page
 from licensing.services.transaction import Write, write_transaction
 
@@ -38,6 +38,7 @@ class Filters:
     region: str | None = None
     q: str | None = None
     overdue: bool | None = None
+    standing: str | None = None
 
 
 def issue(ctx: Context, application: Application) -> Outcome:
@@ -179,6 +180,8 @@ def find(ctx: Context, filters: Filters, page: int, page_size: int) -> Page[Lice
                 contains(Licence.holder_name_folded, filters.q), contains(Licence.number, filters.q)
             )
         )
+    if filters.standing:
+        query = query.where(standing_is(filters.standing, today))
     if filters.overdue is not None:
         overdue = (Licence.status == SUSPENDED) & (Licence.suspended_until < today)
         query = query.where(overdue if filters.overdue else ~overdue)

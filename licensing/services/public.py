@@ -9,7 +9,7 @@ from licensing.domain.errors import LicenceNotFound
 from licensing.domain.licence import is_licence_number
 from licensing.domain.policy import Policy
 from licensing.models import Licence, db
-from licensing.services.listing import contains, paginate
+from licensing.services.listing import contains, paginate, standing_is
 from licensing.services.results import LicenceView, Page, PublicLicenceView
 
 
@@ -28,6 +28,7 @@ def search(
     q: str | None = None,
     region: str | None = None,
     status: str | None = None,
+    standing: str | None = None,
     page: int = 1,
     page_size: int = 20,
 ) -> Page[PublicLicenceView]:
@@ -39,6 +40,8 @@ def search(
         query = query.where(Licence.region == region)
     if status:
         query = query.where(Licence.status == status)
+    if standing:
+        query = query.where(standing_is(standing, today))
     return paginate(
         db.session,
         query.order_by(Licence.id),

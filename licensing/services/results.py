@@ -7,8 +7,9 @@ from dataclasses import asdict, dataclass, fields
 from datetime import date, datetime
 from typing import Any, Generic, TypeVar
 
-from licensing.domain.licence import capacity_text, in_force, is_overdue
+from licensing.domain.licence import capacity_text, is_overdue
 from licensing.domain.lifecycle import allowed_actions
+from licensing.domain.standing import IN_FORCE, standing
 from licensing.domain.timestamps import format_utc, parse_utc
 from licensing.models import Licence
 
@@ -30,6 +31,7 @@ class LicenceView:
     issued_on: date
     expires_on: date
     status: str
+    standing: str
     in_force: bool
     overdue: bool
     status_since: datetime
@@ -41,6 +43,9 @@ class LicenceView:
 
     @classmethod
     def of(cls, licence: Licence, today: date) -> LicenceView:
+        word = standing(
+            licence.status, licence.issued_on, licence.expires_on, licence.suspended_until, today
+        )
         return cls(
             number=licence.number,
             holder_name=licence.holder_name,
@@ -52,7 +57,8 @@ class LicenceView:
             issued_on=licence.issued_on,
             expires_on=licence.expires_on,
             status=licence.status,
-            in_force=in_force(licence.status, licence.expires_on, today),
+            standing=word,
+            in_force=word == IN_FORCE,
             overdue=is_overdue(licence.status, licence.suspended_until, today),
             status_since=licence.status_since,
             suspended_until=licence.suspended_until,
@@ -77,6 +83,11 @@ class LicenceView:
             values[name] = values[name] and date.fromisoformat(values[name])
         for name in _TIMES:
             values[name] = parse_utc(values[name])
+        if "standing" not in values:  # kept before standings were reported
+            values["standing"] = standing(
+                values["status"], values["issued_on"], values["expires_on"],
+                values["suspended_until"], values["updated_at"].date(),
+            )  # fmt: skip
         return cls(**values)
 
 
@@ -89,6 +100,7 @@ class PublicLicenceView:
     region: str
     subtype: str
     status: str
+    standing: str
     in_force: bool
     status_since: datetime
     expires_on: date

@@ -23,6 +23,7 @@ from licensing.domain.holder import bin_problems
 from licensing.domain.licence import AMENDABLE, SUBTYPES, Application
 from licensing.domain.lifecycle import ACTIONS, STATES
 from licensing.domain.regions import REGIONS
+from licensing.domain.standing import STANDINGS
 from licensing.domain.text import SEARCH
 
 _REGION = validate.OneOf(list(REGIONS))
@@ -30,6 +31,10 @@ _SUBTYPE = validate.OneOf(SUBTYPES)
 _CAPACITY = {
     "description": "Capacity in MW: a decimal string (or number), > 0, at most 10000.",
     "example": "12.5",
+}
+STANDING_DOC = {
+    "description": "What the licence is worth today: in_force, suspended, suspension_overdue, "
+    "revoked, expired (its term ran out) or not_yet_in_force. `status` is the lifecycle state."
 }
 _CAPACITY_RULE = checked_by(licence.capacity_problems)
 _HOLDER_BIN = {
@@ -120,7 +125,8 @@ class LicenceSchema(ma.Schema):
     issued_on = fields.Date()
     expires_on = fields.Date()
     status = fields.String(validate=validate.OneOf(STATES))
-    in_force = fields.Boolean(metadata={"description": "issued or resumed, and not expired"})
+    standing = fields.String(validate=validate.OneOf(STANDINGS), metadata=STANDING_DOC)
+    in_force = fields.Boolean(metadata={"description": "standing is in_force"})
     overdue = fields.Boolean(metadata={"description": "suspended past its `suspended_until`"})
     status_since = Instant()
     suspended_until = fields.Date(allow_none=True)
@@ -139,6 +145,7 @@ class LicenceQuerySchema(PageQuerySchema):
     region = fields.String(validate=_REGION)
     q = Text(SEARCH, metadata={"description": "Part of the holder's name or of the number"})
     overdue = fields.Boolean(metadata={"description": "true: only suspensions past their end"})
+    standing = fields.String(validate=validate.OneOf(STANDINGS))
 
 
 class HistorySchema(ma.Schema):

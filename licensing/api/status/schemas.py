@@ -5,9 +5,11 @@ from __future__ import annotations
 import marshmallow as ma
 from marshmallow import fields, validate
 
+from licensing.api.licences.schemas import STANDING_DOC
 from licensing.api.schemas import Instant, PageQuerySchema, Text, page_of
 from licensing.domain.lifecycle import STATES
 from licensing.domain.regions import REGIONS
+from licensing.domain.standing import STANDINGS
 from licensing.domain.text import SEARCH
 
 
@@ -17,6 +19,7 @@ class PublicLicenceSchema(ma.Schema):
     region = fields.String(validate=validate.OneOf(list(REGIONS)))
     subtype = fields.String()
     status = fields.String(validate=validate.OneOf(STATES))
+    standing = fields.String(validate=validate.OneOf(STANDINGS), metadata=STANDING_DOC)
     in_force = fields.Boolean()
     status_since = Instant()
     expires_on = fields.Date()
@@ -30,3 +33,4 @@ class RegisterQuerySchema(PageQuerySchema):
     q = Text(SEARCH, metadata={"description": "Part of the holder's name"})
     region = fields.String(validate=validate.OneOf(list(REGIONS)))
     status = fields.String(validate=validate.OneOf(STATES))
+    standing = fields.String(validate=validate.OneOf(STANDINGS))
