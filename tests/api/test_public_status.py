@@ -10,7 +10,7 @@ from flask.testing import FlaskClient
 from tests.factories import API, OTHER_BIN, UNTIL, act, bearer, issue
 
 PUBLIC_FIELDS = {
-    "number", "holder_name", "region", "subtype", "status", "in_force", "status_since",
+    "number", "holder_name", "region", "subtype", "status", "standing", "in_force", "status_since",
     "expires_on", "suspended_until",
 }  # fmt: skip
 
