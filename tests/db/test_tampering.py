@@ -76,6 +76,10 @@ CASES = {
     "edited column": (
         "UPDATE audit_events SET reason = 'nothing happened' WHERE seq = 2", 2, "column"
     ),
+    "edited data column": (
+        "UPDATE audit_events SET data = '{\"until\":\"2030-01-01\"}' WHERE seq = 2", 2,
+        "data column",
+    ),
     "deleted row": ("DELETE FROM audit_events WHERE seq = 4", 4, "missing"),
     "swapped rows": (SWAP, 2, "seq"),
     "deleted tail": ("DELETE FROM audit_events WHERE seq = 6", 6, "removed from the end"),
