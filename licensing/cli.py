@@ -22,7 +22,7 @@ from licensing.domain.lifecycle import ACTIONS
 from licensing.domain.roles import REGULATOR, ROLES
 from licensing.domain.trail import check_trail
 from licensing.models import db
-from licensing.services import audit_trail, demo, signing, tokens
+from licensing.services import audit_trail, demo, signing, tokens, verification
 from licensing.services.context import Actor, Context
 
 tokens_cli = AppGroup("tokens", help="Create, list and revoke API tokens.")
@@ -120,18 +120,27 @@ keys_cli = AppGroup("keys", help="The registry's signing keys.")
 
 @audit_cli.command("verify")
 def verify_trail() -> None:
-    """Walk the chain in the database; exit 1 at the first event that does not hold."""
+    """Walk the chain in the database and replay every licence's events against the register;
+    exit 1 at the first event or licence that does not hold."""
     _require_schema()
-    result = audit_trail.verify()
+    result = verification.verify()
     head = f"seq {result.head['seq']} ({result.head['hash']})" if result.head else "empty"
     if result.ok:
-        click.echo(f"ok: {result.events_checked} events hold; head {head}")
+        click.echo(f"ok: {result.events_checked} events hold; head {head}; the register matches")
         return
-    click.echo(
-        f"FAILED at seq {result.first_bad_seq}: {result.problem}\n"
-        f"{result.events_checked} events held before it; last good {head}",
-        err=True,
-    )
+    if result.first_bad_licence is None:  # the chain itself is broken
+        click.echo(
+            f"FAILED at seq {result.first_bad_seq}: {result.problem}\n"
+            f"{result.events_checked} events held before it; last good {head}",
+            err=True,
+        )
+    else:
+        at = f" (seq {result.first_bad_seq})" if result.first_bad_seq else ""
+        click.echo(
+            f"FAILED at licence {result.first_bad_licence}{at}: {result.problem}\n"
+            f"the chain holds: {result.events_checked} events; head {head}",
+            err=True,
+        )
     sys.exit(1)
 
 

@@ -1,5 +1,5 @@
-"""The audit trail as a whole: filtered pages, streamed exports, verification in the database,
-and signed checkpoints of its head."""
+"""The audit trail as a whole: filtered pages, streamed exports, and signed checkpoints of its
+head."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from sqlalchemy import ColumnElement, Engine, Select, case, func, literal, selec
 
 from licensing import clock
 from licensing.domain import checkpoints
-from licensing.domain.chain import GENESIS, canonical_json
+from licensing.domain.chain import GENESIS
 from licensing.domain.exports import (
     CSV_COLUMNS,
     EXPORT_FORMATS,
@@ -22,8 +22,7 @@ from licensing.domain.exports import (
     csv_row,
 )
 from licensing.domain.timestamps import format_utc
-from licensing.domain.trail import CheckedLine, Finding, TrailCheck, check_line
-from licensing.models import AuditEvent, ChainHead, db
+from licensing.models import AuditEvent, db
 from licensing.services.events import as_event
 from licensing.services.listing import paginate
 from licensing.services.results import Page
@@ -33,7 +32,7 @@ CHUNK_BYTES = 1 << 16
 ROWS_PER_FETCH = 2000
 
 # CSV_COLUMNS and the columns that hold them, in order.
-_COLUMNS = {
+COLUMNS = {
     "seq": AuditEvent.seq,
     "licence": AuditEvent.licence,
     "action": AuditEvent.action,
@@ -50,7 +49,7 @@ _COLUMNS = {
     "prev": AuditEvent.prev,
     "hash": AuditEvent.hash,
 }
-assert tuple(_COLUMNS) == CSV_COLUMNS
+assert tuple(COLUMNS) == CSV_COLUMNS
 
 
 @dataclass(frozen=True)
@@ -69,15 +68,6 @@ class Batch:
 
     data: bytes
     events: int
-
-
-@dataclass(frozen=True)
-class TrailVerification:
-    ok: bool
-    events_checked: int
-    head: dict[str, Any] | None
-    first_bad_seq: int | None
-    problem: str | None
 
 
 def page(filters: TrailFilters, number: int, size: int) -> Page[dict[str, Any]]:
@@ -120,39 +110,6 @@ class _Started(Iterator[Batch]):
         self._stream.close()
 
 
-def verify() -> TrailVerification:
-    """Walk the whole chain in the database: every line's hash, every link, every column against
-    its line, and the head row against the last event."""
-    walk = TrailCheck()
-    columns = [AuditEvent.line, *_COLUMNS.values()]
-    # one snapshot for the events and the head row, or a write landing in between would look
-    # like a cut tail (SQLite's transactions are snapshots already)
-    with db.engine.connect() as connection:
-        if connection.dialect.name == "postgresql":
-            connection.execution_options(isolation_level="REPEATABLE READ")
-        query = select(*columns).order_by(AuditEvent.seq)
-        with connection.execution_options(yield_per=ROWS_PER_FETCH).execute(query) as rows:
-            for line, *values in rows:
-                checked = check_line(line.encode(), keep_event=True)
-                if checked.problem is None and (problem := _projection_problem(checked, values)):
-                    checked = checked._replace(problem=problem)
-                if not walk.feed_checked(checked):
-                    break
-        head = connection.execute(select(ChainHead.seq, ChainHead.hash)).one_or_none()
-    if walk.finding is None:
-        last = (walk.head.seq, walk.head.hash) if walk.head else (0, GENESIS)
-        if head is None or tuple(head) != last:
-            walk.finding = _head_finding(walk, head)
-    finding = walk.finding
-    return TrailVerification(
-        ok=finding is None,
-        events_checked=walk.events_checked,
-        head={"seq": walk.head.seq, "hash": walk.head.hash} if walk.head else None,
-        first_bad_seq=finding.seq if finding else None,
-        problem=finding.problem if finding else None,
-    )
-
-
 def checkpoint(signer: Signer) -> str:
     """A compact JWS over {seq, hash, at} of the chain head, `at` being the moment of signing."""
     head = db.session.execute(
@@ -193,7 +150,7 @@ def _copy_out(engine: Engine, filters: TrailFilters, fmt: str) -> Iterator[Batch
         query = select(
             *(
                 (_neutralised(column) if name in NEUTRALISED else column).label(name)
-                for name, column in _COLUMNS.items()
+                for name, column in COLUMNS.items()
             )
         )
         options = "FORMAT csv, HEADER"
@@ -219,7 +176,7 @@ def _copy_out(engine: Engine, filters: TrailFilters, fmt: str) -> Iterator[Batch
 
 
 def _fetch_out(engine: Engine, filters: TrailFilters, fmt: str) -> Iterator[Batch]:
-    columns = [AuditEvent.line] if fmt == "ndjson" else list(_COLUMNS.values())
+    columns = [AuditEvent.line] if fmt == "ndjson" else list(COLUMNS.values())
     query = _filtered(select(*columns), filters).order_by(AuditEvent.seq)
     with (
         engine.connect() as connection,
@@ -243,26 +200,3 @@ def _chunks(pieces: Iterator[bytes]) -> Iterator[Batch]:
             buffer, events = bytearray(), 0
     if buffer:
         yield Batch(bytes(buffer), events)
-
-
-def _projection_problem(checked: CheckedLine, values: list[Any]) -> str | None:
-    event = checked.event
-    if event is None:
-        return None
-    for name, value in zip(CSV_COLUMNS, values, strict=True):
-        expected = canonical_json(event["data"]) if name == "data" else event.get(name)
-        if value != expected:
-            return f"the {name} column does not match the event as it was hashed: it was edited"
-    return None
-
-
-def _head_finding(walk: TrailCheck, head: Any) -> Finding:
-    last = walk.head.seq if walk.head else 0
-    if head is not None and head.seq > last:
-        problem = (
-            f"the chain head is at seq {head.seq} but the trail ends at seq {last}: "
-            "events were removed from the end"
-        )
-    else:
-        problem = "the chain head row does not match the last event"
-    return Finding(None, last + 1, problem)

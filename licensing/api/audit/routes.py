@@ -16,7 +16,7 @@ from licensing.domain.checkpoints import MEDIA_TYPE as JOSE
 from licensing.domain.exports import EXPORT_FORMATS
 from licensing.domain.roles import AUDITOR, REGULATOR
 from licensing.ratelimit import public_limit
-from licensing.services import audit_trail
+from licensing.services import audit_trail, verification
 from licensing.services.audit_trail import TrailFilters
 
 blp = Blueprint("audit", __name__, description="The audit trail: export, verify, checkpoints")
@@ -62,9 +62,10 @@ class Events(MethodView):
 class Verify(MethodView):
     @requires(AUDITOR)
     @blp.response(200, VerificationSchema)
-    def get(self) -> audit_trail.TrailVerification:
-        """Walk the whole chain in the database and report the first event that does not hold."""
-        return audit_trail.verify()
+    def get(self) -> verification.Verification:
+        """Walk the whole chain in the database and replay every licence's events against the
+        register; report the first event or licence that does not hold."""
+        return verification.verify()
 
 
 @blp.route("/checkpoint")

@@ -65,5 +65,11 @@ class VerificationSchema(ma.Schema):
     head = fields.Nested(
         HeadSchema, allow_none=True, metadata={"description": "Last event that holds"}
     )
-    first_bad_seq = fields.Integer(allow_none=True)
-    problem = fields.String(allow_none=True)
+    first_bad_seq = fields.Integer(
+        allow_none=True, metadata={"description": "First event that does not hold"}
+    )
+    first_bad_licence = fields.String(
+        allow_none=True,
+        metadata={"description": "First licence whose register row differs from its events"},
+    )
+    problem = fields.String(allow_none=True, metadata={"description": "What does not hold"})
