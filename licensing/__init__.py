@@ -10,7 +10,7 @@ from typing import Any
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from licensing import api, cli, config, database, guards, headers, observability, ratelimit
+from licensing import api, cli, config, database, guards, headers, observability, ratelimit, web
 from licensing.services.signing import Signer
 
 
@@ -33,5 +33,6 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     database.init_app(app)
     ratelimit.init_app(app)
     api.init_app(app)
+    web.init_app(app)
     cli.init_app(app)
     return app

@@ -34,6 +34,8 @@ SETTINGS = (
             "SQLAlchemy URL of the system of record (`postgresql://...` uses psycopg 3)"),
     Setting("SIGNING_KEY_FILE", "<instance>/signing-key.pem",
             "Ed25519 private key (PEM) for statements and checkpoints"),
+    Setting("SECRET_KEY_FILE", "<instance>/secret-key",
+            "random key (made on first start) that signs the web pages' form tokens"),
     Setting("RATELIMIT_STORAGE_URI", "memory://",
             "where rate-limit counters live; `redis://host:6379` when several processes serve"),
     Setting("RATELIMIT_PUBLIC", "120 per minute",
@@ -69,6 +71,7 @@ def load(instance_path: str, overrides: Mapping[str, Any] | None = None) -> dict
     config = {
         "SQLALCHEMY_DATABASE_URI": database_url(raw["DATABASE_URL"]),
         "LICENSING_SIGNING_KEY_FILE": raw["SIGNING_KEY_FILE"],
+        "LICENSING_SECRET_KEY_FILE": raw["SECRET_KEY_FILE"],
         "RATELIMIT_STORAGE_URI": raw["RATELIMIT_STORAGE_URI"],
         "LICENSING_RATELIMIT_PUBLIC": raw["RATELIMIT_PUBLIC"],
         "LICENSING_TRUSTED_PROXIES": _integer(raw, "TRUSTED_PROXIES", minimum=0),
