@@ -10,6 +10,7 @@ from apispec import APISpec, BasePlugin
 from flask import Flask
 from werkzeug.routing import Rule
 
+from licensing.api.context import KEY_PATTERN
 from licensing.api.problems import DETAILS, MEDIA_TYPE
 from licensing.api.schemas import ProblemSchema, ValidationProblemSchema
 from licensing.ratelimit import is_public_limited
@@ -24,6 +25,14 @@ URI_TOO_LONG = {
     "description": "The request line is longer than the HTTP server takes (gunicorn: 4094 bytes);"
     " that server answers, in HTML.",
     "content": {"text/html": {"schema": {"type": "string"}}},
+}
+IDEMPOTENCY_KEY = {
+    "name": "Idempotency-Key",
+    "in": "header",
+    "required": False,
+    "description": "A repeat with the same key and body returns the first answer and changes "
+    "nothing; the same key with another body is refused (422).",
+    "schema": {"type": "string", "pattern": f"^{KEY_PATTERN.pattern}$"},
 }
 # Why a status is possible, when the route did not say it itself.
 REASONS = {
@@ -89,6 +98,9 @@ class ProblemsPlugin(BasePlugin):
                 if source == operation_id:
                     responses[status]["links"] = _links(targets)
             _declare_conditional_headers(operation, responses)
+            if method == "post" and "requestBody" in operation:
+                # every write reads it (api/context.py): a repeat answers the first result
+                operation.setdefault("parameters", []).append(IDEMPOTENCY_KEY)
             operation["responses"] = {str(s): responses[s] for s in sorted(responses)}
 
 

@@ -68,13 +68,19 @@ def test_each_operation_declares_the_statuses_it_can_give(
         assert "429" not in declared
 
 
-def test_conditional_headers_are_declared_where_honoured(spec: dict[str, Any]) -> None:
+def test_conditional_and_idempotency_headers_are_declared_where_honoured(
+    spec: dict[str, Any],
+) -> None:
     def headers(method: str, path: str) -> dict[str, bool]:
         parameters = spec["paths"][path][method].get("parameters", [])
         return {p["name"]: p["required"] for p in parameters if p["in"] == "header"}
 
     assert headers("patch", "/api/v1/licences/{number}") == {"If-Match": True}
-    assert headers("post", "/api/v1/licences/{number}/revoke") == {"If-Match": False}
+    assert headers("post", "/api/v1/licences/{number}/revoke") == {
+        "If-Match": False,
+        "Idempotency-Key": False,
+    }
+    assert headers("post", "/api/v1/licences") == {"Idempotency-Key": False}
     assert headers("get", "/api/v1/licences/{number}") == {"If-None-Match": False}
 
 
