@@ -17,8 +17,8 @@ from licensing.ratelimit import is_public_limited
 
 PROBLEM, VALIDATION_PROBLEM = "Problem", "ValidationProblem"
 
-# What every operation may answer, whatever it takes: the database busy or unreachable (the
-# services map both to 503), and a failure of our own.
+# What every operation may answer, whatever it takes: the database busy or unreachable (503,
+# nothing written), and a failure of our own (500).
 ALWAYS = (500, 503)
 # What the HTTP server in front (gunicorn) answers itself, before the registry sees the request.
 URI_TOO_LONG = {
@@ -56,8 +56,12 @@ NEW_LICENCE_LINKS = {
 }
 LINKS = {("post_licences_licences", 201): NEW_LICENCE_LINKS}
 # Operations whose links must also carry the licence's ETag (they honour `If-Match`).
-_VERSIONED = {"patch_licences_licence", "post_licences_suspend", "post_licences_resume",
-              "post_licences_revoke"}  # fmt: skip
+_VERSIONED = {
+    "patch_licences_licence",
+    "post_licences_suspend",
+    "post_licences_resume",
+    "post_licences_revoke",
+}
 
 
 class ProblemsPlugin(BasePlugin):
