@@ -62,11 +62,11 @@ STATUS_WORDS = {
 }
 
 ACTION_WORDS = {
-    lifecycle.ISSUE: _l("Issued"),
-    lifecycle.SUSPEND: _l("Suspended"),
-    lifecycle.RESUME: _l("Resumed"),
-    lifecycle.REVOKE: _l("Revoked"),
-    lifecycle.AMEND: _l("Details amended"),
+    lifecycle.ISSUE: _l("Issue"),
+    lifecycle.SUSPEND: _l("Suspension"),
+    lifecycle.RESUME: _l("Resumption"),
+    lifecycle.REVOKE: _l("Revocation"),
+    lifecycle.AMEND: _l("Amendment of details"),
 }
 
 SUBTYPE_WORDS = {

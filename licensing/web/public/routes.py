@@ -3,14 +3,23 @@ themselves; the templates only show."""
 
 from __future__ import annotations
 
+import functools
 import math
 from typing import Any
 
-from flask import Blueprint, Response, abort, current_app, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import gettext
 from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as SQLAlchemyTimeout
-
-from flask_babel import gettext
 
 from licensing.domain.errors import LicenceNotFound
 from licensing.domain.licence import SUBTYPES, is_licence_number
@@ -69,14 +78,13 @@ def _filters() -> dict[str, Any]:
     """The register's filters from the query string; a value that is not one of ours is ignored,
     as a reader who edits the address expects, rather than refused."""
     args = request.args
-    chosen = {
+    return {
         "q": args.get("q", "").strip()[:MAX_QUERY] or None,
         "region": args.get("region") if args.get("region") in REGIONS else None,
         "subtype": args.get("subtype") if args.get("subtype") in SUBTYPES else None,
         "standing": args.get("standing") if args.get("standing") in STANDINGS else None,
         "order": args.get("sort") if args.get("sort") in SORTS else None,
     }
-    return chosen
 
 
 @blp.get("/register")
@@ -118,12 +126,22 @@ def licence(number: str) -> str:
         abort(404)  # checked here, before any query
     view = public.lookup(_policy(), number)
     page_url = url_for("public.licence", number=view.number, _external=True)
-    return render_template("public/licence.html", licence=view, qr=qr_svg(page_url, gettext("QR code of this page's address")))
+    return render_template(
+        "public/licence.html",
+        licence=view,
+        qr=qr_svg(page_url, gettext("QR code of this page's address")),
+    )
 
 
 @blp.get("/about")
 def about() -> str:
-    return render_template("public/about.html", lifecycle=lifecycle_svg())
+    return render_template("public/about.html", lifecycle=_lifecycle(pages.locale_code()))
+
+
+@functools.cache
+def _lifecycle(locale: str) -> str:
+    # drawn once per language and process: the machine does not change while it runs
+    return lifecycle_svg()
 
 
 @blp.get("/verify")
