@@ -19,7 +19,7 @@ blp = Blueprint(
     __name__,
     template_folder="templates",
     static_folder="static",
-    static_url_path="/static",
+    static_url_path="/assets",
 )
 pages.serve_pages(blp)
 
