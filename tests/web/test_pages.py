@@ -114,6 +114,7 @@ def test_the_verify_page_offers_a_form_with_a_token(client: FlaskClient) -> None
 def test_every_page_links_a_stylesheet_that_is_served(client: FlaskClient) -> None:
     text = page(client, "/").text
     href = re.search(r'<link rel="stylesheet" href="([^"]+)">', text).group(1)  # type: ignore[union-attr]
-    response = client.get(href)
-    assert response.status_code == 200
-    assert response.mimetype == "text/css"
+    with client.get(href) as response:
+        assert response.status_code == 200
+        assert response.mimetype == "text/css"
+        assert b".badge" in response.data
