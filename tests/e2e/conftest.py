@@ -64,53 +64,67 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def launch(database: str, folder: Path, workers: int = 2) -> tuple[Server, subprocess.Popen[str]]:
-    """Start gunicorn (sync workers, as in production) on `database`, keeping its key in `folder`;
-    wait until it is ready."""
+class Running:
+    """A gunicorn process and the file it logs to."""
+
+    def __init__(self, process: subprocess.Popen[str], log: Path) -> None:
+        self.process, self.log = process, log
+
+    def stop(self) -> None:
+        """Stop the server and check it logged no traceback."""
+        self.process.terminate()
+        self.process.wait(timeout=30)
+        output = self.log.read_text()
+        assert "Traceback" not in output, output
+
+
+def launch(
+    database: str, folder: Path, workers: int = 2, **settings: str
+) -> tuple[Server, Running]:
+    """Start gunicorn (sync workers, as in production) on `database`, its key and log in `folder`;
+    `settings`: LICENSING_* environment variables for the server and its commands."""
     env = {
         **os.environ,  # noqa: TID251
         "LICENSING_DATABASE_URL": database,
         "LICENSING_SIGNING_KEY_FILE": str(folder / "signing-key.pem"),
+        **settings,
     }
     port = _free_port()
     command = [str(BIN / "gunicorn"), "--workers", str(workers), "--bind", f"127.0.0.1:{port}"]
-    process = subprocess.Popen(
-        [*command, "wsgi:app"], env=env, cwd=ROOT, stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT, text=True,
-    )  # fmt: skip
+    # a file, not a pipe: a busy test can log more than a pipe holds, which would stall gunicorn
+    log = folder / f"gunicorn-{port}.log"
+    with log.open("w") as output:
+        process = subprocess.Popen(
+            [*command, "wsgi:app"], env=env, cwd=ROOT, stdout=output,
+            stderr=subprocess.STDOUT, text=True,
+        )  # fmt: skip
+    running = Running(process, log)
     server = Server(f"http://127.0.0.1:{port}", env)
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         try:
             if server.request("GET", "/readyz")[0] == 200:
-                return server, process
+                return server, running
         except OSError:
             time.sleep(0.2)
-    process.terminate()
+    running.process.terminate()
     raise RuntimeError("the server did not become ready")
-
-
-def stop(process: subprocess.Popen[str]) -> None:
-    """Stop a server and check it logged no traceback."""
-    process.terminate()
-    output, _ = process.communicate(timeout=30)
-    assert "Traceback" not in output, output
 
 
 @pytest.fixture
 def start_server(databases: Databases, tmp_path: Path) -> Iterator[Callable[..., Server]]:
     """Start gunicorn on this test's database."""
     database = databases.fresh(tmp_path)
-    processes: list[subprocess.Popen[str]] = []
+    running: list[Running] = []
 
-    def start(workers: int = 2) -> Server:
-        server, process = launch(database, tmp_path, workers)
-        processes.append(process)
+    def start(workers: int = 2, **settings: str) -> Server:
+        server, process = launch(database, tmp_path, workers, **settings)
+        running.append(process)
         return server
 
     yield start
-    for process in processes:
-        stop(process)
+    for process in running:
+        process.stop()
 
 
 @pytest.fixture

@@ -16,7 +16,7 @@ from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 from tests.conftest import Databases
-from tests.e2e.conftest import ROOT, Server, launch, stop
+from tests.e2e.conftest import ROOT, Server, launch
 
 pytestmark = pytest.mark.e2e
 
@@ -59,11 +59,11 @@ def registry(
     """One server for this module's tests (they only read), holding a licence in force and one
     suspended for 60 days; the server and both numbers."""
     folder = tmp_path_factory.mktemp("pages")
-    server, process = launch(databases.fresh(folder), folder)
+    server, running = launch(databases.fresh(folder), folder)
     try:
         yield (server, *_licences(server))
     finally:
-        stop(process)
+        running.stop()
 
 
 def _licences(server: Server) -> tuple[str, str]:
