@@ -18,7 +18,8 @@ ALGORITHM = "EdDSA"
 MEDIA_TYPE = "application/jose"
 # Far above anything the registry signs; reading stops before a pasted file costs anything.
 MAX_TOKEN_CHARS = 8192
-_COMPACT = re.compile(r"[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+")
+# the signature may be empty here, so that an unsigned (`alg: none`) token is named for what it is
+_COMPACT = re.compile(r"[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*")
 
 
 class JwsRefused(Exception):
@@ -45,7 +46,7 @@ def read(token: str, jwks: Mapping[str, Any]) -> tuple[dict[str, Any], bytes]:
     try:
         header = jwt.get_unverified_header(token)
     except jwt.PyJWTError:
-        raise JwsRefused("its header is not readable JSON: not a signed token") from None
+        raise JwsRefused("it is garbled or cut short: not a readable signed token") from None
     if header.get("alg") != ALGORITHM:
         raise JwsRefused(
             f"it is signed with {header.get('alg')!r}, not {ALGORITHM}: the registry never signs so"
@@ -62,4 +63,4 @@ def read(token: str, jwks: Mapping[str, Any]) -> tuple[dict[str, Any], bytes]:
     except jwt.InvalidSignatureError:
         raise JwsRefused("the signature does not match: forged, altered or cut short") from None
     except jwt.PyJWTError as error:
-        raise JwsRefused(f"it is not a readable signed token: {error}") from None
+        raise JwsRefused(f"it is garbled or cut short: {error}") from None
