@@ -21,7 +21,6 @@ from licensing.domain.exports import EXPORT_FORMATS
 from licensing.domain.jws import MAX_TOKEN_CHARS
 from licensing.domain.lifecycle import ACTIONS
 from licensing.domain.roles import REGULATOR, ROLES
-from licensing.domain.timestamps import format_utc
 from licensing.domain.trail import check_trail
 from licensing.models import db
 from licensing.services import audit_trail, demo, signing, statements, tokens, verification
@@ -277,12 +276,9 @@ def verify_statement(statement: str, jwks: BinaryIO | None, at: datetime | None)
             raise click.BadParameter("not a JSON key set", param_hint="--jwks") from None
     found = statements.check(token, keys, at and at.replace(tzinfo=UTC))
     for name, value in (found.claims or {}).items():
-        when = (
-            f"  ({format_utc(datetime.fromtimestamp(value, UTC))})"
-            if name in ("iat", "exp")
-            else ""
-        )
-        click.echo(f"{name:<16}{json.dumps(value, ensure_ascii=False)}{when}")
+        if name in ("iat", "exp"):  # seconds since 1970 in the token; a time for the reader
+            value = datetime.fromtimestamp(value, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        click.echo(f"{name:<16}{json.dumps(value, ensure_ascii=False)}")
     if found.holds:
         click.echo(f"ok: {found.verdict}")
         return
