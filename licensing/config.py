@@ -6,12 +6,13 @@ import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from licensing.domain.lifecycle import STATUS_ACTIONS
 from licensing.domain.policy import DEFAULT_REASON_CODES, Policy
+from licensing.domain.statements import StatementRules
 
 PREFIX = "LICENSING_"
 _REASON_CODE = re.compile(r"[a-z][a-z0-9_]{0,63}")
@@ -34,6 +35,10 @@ SETTINGS = (
             "SQLAlchemy URL of the system of record (`postgresql://...` uses psycopg 3)"),
     Setting("SIGNING_KEY_FILE", "<instance>/signing-key.pem",
             "Ed25519 private key (PEM) for statements and checkpoints"),
+    Setting("STATEMENT_ISSUER", "urn:licensing:registry",
+            "`iss` of signed status statements; set it to the registry's public URL"),
+    Setting("STATEMENT_VALIDITY_HOURS", "24",
+            "how long a signed status statement holds at most (never past the licence's term)"),
     Setting("SECRET_KEY_FILE", "<instance>/secret-key",
             "random key (made on first start) that signs the web pages' form tokens"),
     Setting("RATELIMIT_STORAGE_URI", "memory://",
@@ -79,6 +84,10 @@ def load(instance_path: str, overrides: Mapping[str, Any] | None = None) -> dict
         "LICENSING_IDEMPOTENCY_TTL_HOURS": _integer(raw, "IDEMPOTENCY_TTL_HOURS", minimum=1),
         "LICENSING_LOG_LEVEL": raw["LOG_LEVEL"].upper(),
         "LICENSING_POLICY": _policy(raw),
+        "LICENSING_STATEMENTS": StatementRules(
+            issuer=raw["STATEMENT_ISSUER"],
+            validity=timedelta(hours=_integer(raw, "STATEMENT_VALIDITY_HOURS", minimum=1)),
+        ),
     }
     config.update({k: v for k, v in overrides.items() if not k.startswith(PREFIX)})
     return config
