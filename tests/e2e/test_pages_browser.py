@@ -124,6 +124,34 @@ def test_a_person_finds_a_suspended_licence_and_reads_why_and_until_when(
     page.context.close()
 
 
+def test_a_downloaded_statement_is_verified_on_the_page_and_by_the_command(
+    browser: Browser, registry: tuple[Server, str, str], tmp_path: Path
+) -> None:
+    server, number, _ = registry
+    page = reader(browser, "kk")
+    page.goto(server.url + f"/licences/{number}")
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Анықтаманы жүктеп алу").click()
+    assert download.value.suggested_filename == f"{number}.jws"
+    saved = tmp_path / f"{number}.jws"
+    download.value.save_as(saved)
+
+    page.get_by_role("link", name="Анықтаманы тексеру").first.click()
+    page.get_by_label("немесе анықтама файлы").set_input_files(saved)
+    page.get_by_role("button", name="Тексеру").click()
+    answer = page.locator(".answer")
+    expect(answer).to_contain_text("Түпнұсқа және өзекті")
+    expect(answer).to_contain_text(number)
+    expect(answer).to_contain_text("Тоқтатыла тұрған")
+    shot(page, "verified-kk")
+
+    printed = server.flask("statements", "verify", str(saved))
+    assert f'sub             "{number}"' in printed
+    assert '"suspended"' in printed
+    assert "ok: genuine and current" in printed
+    page.context.close()
+
+
 def test_the_search_works_with_the_keyboard_alone(
     browser: Browser, registry: tuple[Server, str, str]
 ) -> None:
