@@ -11,7 +11,8 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from licensing.domain.lifecycle import STATUS_ACTIONS
-from licensing.domain.policy import DEFAULT_REASON_CODES, Policy
+from licensing.domain.policy import Policy
+from licensing.domain.reasons import CATALOGUE, DEFAULT_REASON_CODES, reason_code_problems
 
 PREFIX = "LICENSING_"
 _REASON_CODE = re.compile(r"[a-z][a-z0-9_]{0,63}")
@@ -112,9 +113,14 @@ def _policy(raw: Mapping[str, str]) -> Policy:
         )
         for action in STATUS_ACTIONS
     }
-    for codes in reason_codes.values():
+    for action, codes in reason_codes.items():
         if odd := [code for code in codes if not _REASON_CODE.fullmatch(code)]:
             raise ConfigError(f"reason codes are lowercase words joined by _, not {odd[0]!r}")
+        if problems := reason_code_problems(action, codes):
+            raise ConfigError(
+                f"{PREFIX}REASON_CODES_{action.upper()}: {'; '.join(problems)} "
+                f"(the catalogue: {', '.join(CATALOGUE)})"
+            )
     try:
         issue_dates_from = date.fromisoformat(raw["ISSUE_DATES_FROM"])
     except ValueError:
