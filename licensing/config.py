@@ -49,7 +49,7 @@ SETTINGS = (
     Setting("SUSPENSION_MAX_MONTHS", "6", "longest suspension, in months ahead"),
     *(
         Setting(f"REASON_CODES_{action.upper()}", ",".join(DEFAULT_REASON_CODES[action]),
-                f"comma-separated reason codes accepted for `{action}`")
+                f"comma-separated reason codes accepted for `{action}`, from the catalogue")
         for action in STATUS_ACTIONS
     ),
     Setting("MAX_BODY_BYTES", "1048576", "largest request body accepted (413 above)"),
