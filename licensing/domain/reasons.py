@@ -12,8 +12,8 @@ from licensing.domain.lifecycle import RESUME, REVOKE, STATUS_ACTIONS, SUSPEND
 
 LANGUAGES = ("kk", "ru", "en")
 
-# The Law of the Republic of Kazakhstan of 6 February 2023 No. 193-VII, named as a citation in
-# each language names it: Kazakh and Russian cite the provision first, the law in the genitive.
+# The Law of the Republic of Kazakhstan of 6 February 2023 No. 193-VII, as each language cites it:
+# Kazakh and Russian name the provision with the law in the genitive, English after the law.
 _LAW = {
     "kk": "«Қазақстан Республикасындағы цифрлық активтер туралы» Қазақстан Республикасы Заңының",
     "ru": "Закона Республики Казахстан «О цифровых активах в Республике Казахстан»",
