@@ -14,6 +14,7 @@ from licensing.api.status.schemas import (
     PublicLicencePageSchema,
     PublicLicenceSchema,
     RegisterQuerySchema,
+    TimelineSchema,
 )
 from licensing.domain.jws import MEDIA_TYPE as JOSE
 from licensing.ratelimit import public_limit
@@ -78,3 +79,12 @@ class Statement(MethodView):
             content_type=JOSE,
             headers={"ETag": etag(statement.etag), **cache},  # type: ignore[arg-type]
         )
+
+
+@blp.route("/<number>/timeline")
+class Timeline(MethodView):
+    @blp.response(200, TimelineSchema)
+    def get(self, number: str) -> dict[str, Any]:
+        """A licence's public timeline, oldest first: its issue and each status change with its
+        grounds and the decision it rests on."""
+        return {"items": public.timeline(current_app.config["LICENSING_POLICY"], number)}
