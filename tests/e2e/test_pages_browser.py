@@ -77,7 +77,8 @@ def _licences(server: Server) -> tuple[str, str]:
     assert status == 201
     until = (date.today() + timedelta(days=60)).isoformat()
     body = {"reason_code": "violation_found", "reason": "Превышение квоты", "legal_basis": "ст. 9",
-            "until": until}  # fmt: skip
+            "until": until, "decision": {"number": "17-ЛЦ", "date": date.today().isoformat(),
+                                         "by": "licensor"}}  # fmt: skip
     status, _, _ = server.request(
         "POST", f"/api/v1/licences/{licence['number']}/suspend", body, regulator
     )
@@ -111,6 +112,12 @@ def test_a_person_finds_a_suspended_licence_and_reads_why_and_until_when(
     expect(page).to_have_url(server.url + f"/licences/{number}")
     expect(page.locator(".badge").first).to_have_text("Тоқтатыла тұрған")
     expect(page.locator("main")).to_contain_text("дейін тоқтатыла тұрды")
+    history = page.locator(".timeline")
+    expect(history).to_contain_text("Тоқтата тұру")
+    expect(history).to_contain_text(
+        "Цифрлық активтер туралы заңнама талаптарының бұзылуы анықталды"
+    )
+    expect(history).to_contain_text("Лицензиардың бұйрығы № 17-ЛЦ")
     shot(page, "licence-kk")
 
     page.get_by_role("link", name="Русский").click()
@@ -118,6 +125,12 @@ def test_a_person_finds_a_suspended_licence_and_reads_why_and_until_when(
     expect(page).to_have_url(server.url + f"/licences/{number}")
     expect(page.locator(".badge").first).to_have_text("Приостановлена")
     expect(page.locator("main")).to_contain_text("Действие приостановлено до")
+    history = page.locator(".timeline")
+    expect(history).to_contain_text("Приостановление")
+    expect(history).to_contain_text(
+        "Выявлено нарушение требований законодательства о цифровых активах"
+    )
+    expect(history).to_contain_text("статья 9 Закона Республики Казахстан")
     shot(page, "licence-ru")
     page.goto(server.url + "/about")  # remembered: the cookie now outweighs Accept-Language
     expect(page.locator("html")).to_have_attribute("lang", "ru")

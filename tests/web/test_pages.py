@@ -118,3 +118,25 @@ def test_every_page_links_a_stylesheet_that_is_served(client: FlaskClient) -> No
         assert response.status_code == 200
         assert response.mimetype == "text/css"
         assert b".badge" in response.data
+
+
+def test_a_licence_page_shows_its_public_timeline_without_who_or_which_request(
+    client: FlaskClient, suspended: str
+) -> None:
+    text = page(client, f"/licences/{suspended}", **RU).text
+    history = text[text.index('class="timeline"') :]
+    assert "Приостановление" in history
+    assert "Выдача" in history
+    assert "Выявлено нарушение требований законодательства о цифровых активах" in history
+    assert "пункт" in history or "статья 9" in history
+    assert "Закон РК «О цифровых активах», ст. 9" in history  # the basis as recorded
+    assert "Приказ лицензиара от 10 марта 2026\u202fг. № 17-ЛЦ/2026" in history
+    assert "Потребление сверх квоты" not in history  # the free-text reason stays in the trail
+    assert "regulator-" not in history
+    assert "request" not in history
+
+
+def test_the_about_page_lists_the_grounds_with_their_articles(client: FlaskClient) -> None:
+    text = page(client, "/about", **{"Accept-Language": "kk"}).text
+    assert "Заңды күшіне енген сот шешімі" in text
+    assert "9-бабы" in text

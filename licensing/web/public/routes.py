@@ -135,12 +135,17 @@ def licence(number: str) -> str:
         "public/licence.html",
         licence=view,
         qr=qr_svg(page_url, gettext("QR code of this page's address")),
+        timeline=public.timeline(_policy(), view.number),
     )
 
 
 @blp.get("/about")
 def about() -> str:
-    return render_template("public/about.html", lifecycle=_lifecycle(pages.locale_code()))
+    return render_template(
+        "public/about.html",
+        lifecycle=_lifecycle(pages.locale_code()),
+        reasons=public.reason_codes(_policy()),
+    )
 
 
 @functools.cache
