@@ -7,11 +7,13 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
+from ipaddress import IPv4Network, IPv6Network, ip_network
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from licensing.domain.lifecycle import STATUS_ACTIONS
 from licensing.domain.policy import DEFAULT_REASON_CODES, Policy
+from licensing.domain.roles import ROLES
 
 PREFIX = "LICENSING_"
 _REASON_CODE = re.compile(r"[a-z][a-z0-9_]{0,63}")
@@ -54,6 +56,11 @@ SETTINGS = (
     Setting("MAX_BODY_BYTES", "1048576", "largest request body accepted (413 above)"),
     Setting("IDEMPOTENCY_TTL_HOURS", "24", "how long an Idempotency-Key's answer is kept"),
     Setting("LOG_LEVEL", "INFO", "level of the application log"),
+    Setting("LOG_FORMAT", "text",
+            "`json`: a JSON line per request (ids, route, status, duration, role), and per record"),
+    Setting("METRICS_ALLOW", "none",
+            "who may read `/metrics`: comma-separated addresses or networks (`10.0.0.0/8`) and"
+            " token roles (`role:auditor`); `none` for no one"),
 )  # fmt: skip
 
 
@@ -75,6 +82,8 @@ def load(instance_path: str, overrides: Mapping[str, Any] | None = None) -> dict
         "MAX_CONTENT_LENGTH": _integer(raw, "MAX_BODY_BYTES", minimum=1),
         "LICENSING_IDEMPOTENCY_TTL_HOURS": _integer(raw, "IDEMPOTENCY_TTL_HOURS", minimum=1),
         "LICENSING_LOG_LEVEL": raw["LOG_LEVEL"].upper(),
+        "LICENSING_LOG_FORMAT": _choice(raw, "LOG_FORMAT", ("text", "json")),
+        "LICENSING_METRICS_ALLOW": metrics_allow(raw["METRICS_ALLOW"]),
         "LICENSING_POLICY": _policy(raw),
     }
     config.update({k: v for k, v in overrides.items() if not k.startswith(PREFIX)})
@@ -87,6 +96,41 @@ def database_url(url: str) -> str:
         if url.startswith(scheme):
             return "postgresql+psycopg://" + url[len(scheme) :]
     return url
+
+
+@dataclass(frozen=True)
+class MetricsAllow:
+    """Who may read /metrics: client addresses in `networks`, or a token with one of `roles`."""
+
+    networks: tuple[IPv4Network | IPv6Network, ...] = ()
+    roles: tuple[str, ...] = ()
+
+
+def metrics_allow(value: str) -> MetricsAllow:
+    networks: list[IPv4Network | IPv6Network] = []
+    roles: list[str] = []
+    for entry in (part.strip() for part in value.split(",")):
+        if not entry or entry == "none":
+            continue
+        if entry.startswith("role:"):
+            if entry[5:] not in ROLES:
+                raise ConfigError(f"{PREFIX}METRICS_ALLOW: no role is called {entry[5:]!r}")
+            roles.append(entry[5:])
+            continue
+        try:
+            networks.append(ip_network(entry, strict=False))
+        except ValueError:
+            raise ConfigError(
+                f"{PREFIX}METRICS_ALLOW: {entry!r} is neither an address, a network nor role:NAME"
+            ) from None
+    return MetricsAllow(tuple(networks), tuple(roles))
+
+
+def _choice(raw: Mapping[str, str], name: str, choices: tuple[str, ...]) -> str:
+    value = raw[name].strip().lower()
+    if value not in choices:
+        raise ConfigError(f"{PREFIX}{name} must be one of {', '.join(choices)}, not {raw[name]!r}")
+    return value
 
 
 def _integer(raw: Mapping[str, str], name: str, minimum: int) -> int:

@@ -10,6 +10,8 @@ from flask import Blueprint, Flask, Response, current_app
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 
+from licensing import metrics
+
 T = TypeVar("T")
 
 # Every public route and page draws on this one bucket, so an address cannot multiply its budget
@@ -43,6 +45,7 @@ def _retry_after(response: Response) -> Response:
     # for the API), whichever error handler rendered it.
     limit = limiter.current_limit
     if response.status_code == 429 and limit is not None and limit.breached:
+        metrics.RATE_LIMITED.inc()
         wait = max(1, int(limit.reset_at - time.time()))
         response.headers.setdefault("Retry-After", str(wait))
     return response

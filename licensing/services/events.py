@@ -76,6 +76,7 @@ def append(
         )
     )
     head.seq, head.hash, head.at = event["seq"], event["hash"], write.now
+    write.actions.append(action)
     return event
 
 

@@ -66,15 +66,17 @@ def _free_port() -> int:
 
 @pytest.fixture
 def start_server(databases: Databases, tmp_path: Path) -> Iterator[Callable[..., Server]]:
-    """Start gunicorn (sync workers, as in production) on this test's database."""
+    """Start gunicorn on this test's database, with the checkout's gunicorn.conf.py (sync workers,
+    as in production) and extra LICENSING_* settings."""
     database = databases.fresh(tmp_path)
     processes: list[subprocess.Popen[str]] = []
 
-    def start(workers: int = 2) -> Server:
+    def start(workers: int = 2, **settings: str) -> Server:
         env = {
             **os.environ,  # noqa: TID251
             "LICENSING_DATABASE_URL": database,
             "LICENSING_SIGNING_KEY_FILE": str(tmp_path / "signing-key.pem"),
+            **settings,
         }
         port = _free_port()
         command = [str(BIN / "gunicorn"), "--workers", str(workers), "--bind", f"127.0.0.1:{port}"]
