@@ -13,6 +13,7 @@ from typing import Any, BinaryIO
 import click
 from flask import Flask, current_app
 from flask.cli import AppGroup, FlaskGroup, with_appcontext
+from flask_migrate.cli import db as db_cli
 from sqlalchemy import inspect
 
 from licensing.domain import checkpoints
@@ -22,7 +23,7 @@ from licensing.domain.lifecycle import ACTIONS
 from licensing.domain.roles import REGULATOR, ROLES
 from licensing.domain.trail import check_trail
 from licensing.models import db
-from licensing.services import audit_trail, demo, signing, tokens, verification
+from licensing.services import audit_trail, backup, demo, signing, tokens, verification
 from licensing.services.context import Actor, Context
 
 tokens_cli = AppGroup("tokens", help="Create, list and revoke API tokens.")
@@ -116,6 +117,20 @@ def demo_command() -> None:
 
 audit_cli = AppGroup("audit", help="Verify and export the audit trail.")
 keys_cli = AppGroup("keys", help="The registry's signing keys.")
+
+
+@db_cli.command("backup")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@with_appcontext
+def backup_database(file: Path) -> None:
+    """Back the database up to FILE while the registry serves: SQLite's online backup, or pg_dump
+    on PostgreSQL. See docs/operations.md for restoring."""
+    _require_schema()
+    try:
+        how = backup.backup(file)
+    except backup.BackupRefused as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"backed up to {file} ({how})")
 
 
 @audit_cli.command("verify")
