@@ -1,0 +1,266 @@
+"""HTTP throughput and latency of the registry's hot routes, each as a ratio against a bare Flask
+ceiling measured in the same run: gunicorn with gunicorn.conf.py and 2 sync workers for both, wrk
+in its own process on 127.0.0.1, one measurement at a time.
+
+    python -m bench.run --part http [--licences 100000] [--seconds 10]
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from dataclasses import dataclass
+from datetime import date, timedelta
+from pathlib import Path
+
+import psycopg
+import sqlalchemy as sa
+
+from bench.synthetic import fill
+from licensing import create_app
+from licensing.config import database_url
+from licensing.services import tokens
+
+ROOT = Path(__file__).resolve().parents[1]
+BIN = Path(sys.executable).parent
+WORKERS = 2
+CONNECTIONS = 8
+
+RANDOM_NUMBER = """
+math.randomseed(os.time() + (id or 0))
+request = function()
+  local n = string.format("DM-2026-%06d", math.random(1, {licences}))
+  return wrk.format("GET", "{prefix}" .. n)
+end
+"""
+RANDOM_PAGE = """
+request = function()
+  return wrk.format("GET", "/api/v1/status?page=" .. math.random(1, 200))
+end
+"""
+THREAD_IDS = """
+local count = 0
+function setup(thread)
+  count = count + 1
+  thread:set("id", count)
+end
+"""
+ISSUE = """
+wrk.method = "POST"
+wrk.headers["Authorization"] = "Bearer {token}"
+wrk.headers["Content-Type"] = "application/json"
+wrk.body = '{{"holder_name": "Bench Mining LLP", "holder_bin": "971240001315", "subtype": "I",' ..
+  ' "site_address": "Pavlodar", "region": "pavlodar", "capacity_mw": "12.5"}}'
+"""
+# Each wrk thread walks its own block of licences: suspend them all, then resume them all, and so
+# on; a block is far longer than the requests in flight, so no licence gets two at once.
+SUSPEND_RESUME = """
+local done = 0
+local block = 400
+request = function()
+  local round = math.floor(done / block)
+  local n = (id - 1) * block + (done % block) + 1
+  done = done + 1
+  local action, body
+  if round % 2 == 0 then
+    action = "suspend"
+    body = '{{"reason_code": "violation_found", "reason": "Bench check",' ..
+      ' "legal_basis": "art. 9", "until": "{until}"}}'
+  else
+    action = "resume"
+    body = '{{"reason_code": "violation_remedied", "reason": "Bench check",' ..
+      ' "legal_basis": "art. 9"}}'
+  end
+  local headers = {{}}
+  headers["Authorization"] = "Bearer {token}"
+  headers["Content-Type"] = "application/json"
+  local path = string.format("/api/v1/licences/DM-2026-%06d/", n) .. action
+  return wrk.format("POST", path, headers, body)
+end
+"""
+BARE_INSERT = """
+wrk.method = "POST"
+"""
+
+
+@dataclass
+class Load:
+    requests_per_second: float
+    p50_ms: float
+    p99_ms: float
+    failed: int
+
+    def cell(self) -> str:
+        failed = f", {self.failed} non-2xx" if self.failed else ""
+        return (
+            f"{self.requests_per_second:,.0f}/s (p50 {self.p50_ms:.1f} ms, "
+            f"p99 {self.p99_ms:.1f} ms{failed})"
+        )
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _milliseconds(value: str) -> float:
+    number, unit = re.fullmatch(r"([\d.]+)(us|ms|s|m)", value).groups()  # type: ignore[union-attr]
+    return float(number) * {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60000.0}[unit]
+
+
+def wrk(url: str, script: str, seconds: int, scratch: Path) -> Load:
+    path = scratch / "load.lua"
+    path.write_text(THREAD_IDS + script)
+    done = subprocess.run(
+        ["wrk", "-t2", f"-c{CONNECTIONS}", f"-d{seconds}s", "--latency", "-s", str(path), url],
+        capture_output=True, text=True, check=True, timeout=seconds + 60,
+    )  # fmt: skip
+    out = done.stdout
+    rate = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
+    p50 = _milliseconds(re.search(r"\s50%\s+(\S+)", out).group(1))  # type: ignore[union-attr]
+    p99 = _milliseconds(re.search(r"\s99%\s+(\S+)", out).group(1))  # type: ignore[union-attr]
+    failed = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out)
+    return Load(rate, p50, p99, int(failed.group(1)) if failed else 0)
+
+
+class Server:
+    """gunicorn serving `target` with the checkout's gunicorn.conf.py and 2 sync workers."""
+
+    def __init__(self, target: str, env: dict[str, str], ready: str) -> None:
+        self.port = _free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.process = subprocess.Popen(
+            [str(BIN / "gunicorn"), "-c", str(ROOT / "gunicorn.conf.py"), "--workers",
+             str(WORKERS), "--bind", f"127.0.0.1:{self.port}", target],
+            env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )  # fmt: skip
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                with urllib.request.urlopen(self.url + ready, timeout=5):
+                    return
+            except OSError:
+                time.sleep(0.2)
+        self.stop()
+        raise RuntimeError(f"{target} did not start")
+
+    def stop(self) -> None:
+        self.process.terminate()
+        self.process.wait(timeout=30)
+
+    def __enter__(self) -> Server:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.stop()
+
+
+def prepare(url: str, licences: int) -> str:
+    """An empty, migrated database at `url` holding `licences` issued licences; a regulator
+    token."""
+    if url.startswith("sqlite:///"):
+        for suffix in ("", "-wal", "-shm"):
+            Path(url.removeprefix("sqlite:///") + suffix).unlink(missing_ok=True)
+    else:
+        admin_url, name = url.rsplit("/", 1)
+        with psycopg.connect(f"{admin_url}/postgres", autocommit=True) as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            admin.execute(f'CREATE DATABASE "{name}"')
+    subprocess.run(
+        [str(BIN / "flask"), "--app", "licensing", "db", "upgrade"],
+        env={**os.environ, "LICENSING_DATABASE_URL": url}, cwd=ROOT, check=True,  # noqa: TID251
+        capture_output=True,
+    )  # fmt: skip
+    engine = sa.create_engine(database_url(url))
+    fill(engine, licences, licences=licences)
+    with engine.begin() as connection:
+        for table in ("bench_writes_a", "bench_writes_b"):
+            key = "INTEGER PRIMARY KEY" if url.startswith("sqlite") else "BIGSERIAL PRIMARY KEY"
+            connection.execute(sa.text(f"CREATE TABLE {table} (id {key}, payload TEXT)"))
+    if not url.startswith("sqlite"):
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+            connection.execute(sa.text("VACUUM ANALYZE"))
+    engine.dispose()
+    app = create_app({"LICENSING_DATABASE_URL": url})
+    with app.app_context():
+        return tokens.create("bench-regulator", "regulator")
+
+
+def measure(url: str, licences: int, seconds: int, writes: bool) -> dict[str, Load]:
+    """Every case on the database at `url`, one after another."""
+    token = prepare(url, licences)
+    results: dict[str, Load] = {}
+    with tempfile.TemporaryDirectory() as folder:
+        scratch = Path(folder)
+        env = {
+            **os.environ,  # noqa: TID251
+            "LICENSING_DATABASE_URL": url,
+            "BENCH_DATABASE_URL": url,
+            "LICENSING_SIGNING_KEY_FILE": str(scratch / "signing-key.pem"),
+            "LICENSING_RATELIMIT_PUBLIC": "1000000000 per minute",  # out of the way
+        }
+        lookup = RANDOM_NUMBER.format(licences=licences, prefix="{prefix}")
+        with Server("bench.bare:app", env, "/bare/json") as bare:
+            results["bare JSON"] = wrk(bare.url + "/bare/json", "", seconds, scratch)
+            results["bare one-row read"] = wrk(
+                bare.url, lookup.replace("{prefix}", "/bare/row/"), seconds, scratch
+            )
+            if writes:
+                results["bare two-row insert"] = wrk(
+                    bare.url + "/bare/insert", BARE_INSERT, seconds, scratch
+                )
+        with Server("wsgi:app", env, "/readyz") as registry:
+            results["status lookup"] = wrk(
+                registry.url, lookup.replace("{prefix}", "/api/v1/status/"), seconds, scratch
+            )
+            results["public list"] = wrk(registry.url, RANDOM_PAGE, seconds, scratch)
+            if writes:
+                until = (date.today() + timedelta(days=62)).isoformat()
+                results["issue"] = wrk(
+                    registry.url + "/api/v1/licences", ISSUE.format(token=token), seconds, scratch
+                )
+                results["suspend/resume"] = wrk(
+                    registry.url,
+                    SUSPEND_RESUME.format(token=token, until=until),
+                    seconds,
+                    scratch,
+                )
+    return results
+
+
+RATIOS = (
+    ("status lookup", "bare JSON", 0.5),
+    ("status lookup", "bare one-row read", 0.8),
+    ("public list", "bare JSON", None),
+    ("issue", "bare two-row insert", 0.5),
+    ("suspend/resume", "bare two-row insert", 0.5),
+)
+
+
+def report(database: str, results: dict[str, Load]) -> list[tuple[str, str, str]]:
+    rows = [(f"{database}: {name}", load.cell(), "") for name, load in results.items()]
+    for case, ceiling, target in RATIOS:
+        if case in results and ceiling in results:
+            ratio = results[case].requests_per_second / results[ceiling].requests_per_second
+            goal = f" (>= {target})" if target else ""
+            rows.append((f"{database}: {case} / {ceiling}", "", f"{ratio:.2f}{goal}"))
+    return rows
+
+
+def run(postgres_url: str, licences: int, seconds: int) -> list[tuple[str, str, str]]:
+    if shutil.which("wrk") is None:
+        raise SystemExit("needs wrk: apt-get install -y wrk")
+    rows: list[tuple[str, str, str]] = []
+    with tempfile.TemporaryDirectory() as folder:
+        sqlite_url = f"sqlite:///{folder}/bench.sqlite"
+        rows += report("SQLite", measure(sqlite_url, licences, seconds, writes=False))
+    rows += report("PostgreSQL", measure(postgres_url, licences, seconds, writes=True))
+    return rows
