@@ -23,10 +23,10 @@ from pathlib import Path
 import psycopg
 import sqlalchemy as sa
 
-from bench.synthetic import fill
 from licensing import create_app
 from licensing.config import database_url
 from licensing.services import tokens
+from tests.synthetic import fill
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent

@@ -1,6 +1,6 @@
 """Where a public status lookup spends its time: cProfile over the WSGI app, no server, no network.
 
-    python -m bench.profile [--requests 3000] [--route status|list|issue]
+python -m bench.profile [--requests 3000] [--route status|list|issue]
 """
 
 from __future__ import annotations
@@ -14,11 +14,11 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from bench.synthetic import fill
 from licensing import create_app
 from licensing.config import database_url
 from licensing.models import db
 from licensing.services import tokens
+from tests.synthetic import fill
 
 
 def main() -> None:

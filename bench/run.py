@@ -35,12 +35,12 @@ import psycopg
 import sqlalchemy as sa
 
 from bench import http
-from bench.synthetic import fill
 from licensing import create_app
 from licensing.config import database_url
 from licensing.domain.trail import check_trail
 from licensing.models import db
 from licensing.services import audit_trail, verification
+from tests.synthetic import fill
 
 ROOT = Path(__file__).resolve().parents[1]
 EVENT_COLUMNS = (

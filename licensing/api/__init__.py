@@ -10,6 +10,7 @@ from licensing.api import docs, health, metrics, problems
 from licensing.api.audit.routes import blp as audit_blp
 from licensing.api.keys.routes import blp as keys_blp
 from licensing.api.licences.routes import blp as licences_blp
+from licensing.api.openapi import ProblemsPlugin
 from licensing.api.schemas import ProblemSchema
 from licensing.api.status.routes import blp as status_blp
 
@@ -20,6 +21,8 @@ class RegistryApi(Api):
     """flask-smorest's Api, answering every HTTP error as RFC 9457 problem+json."""
 
     ERROR_SCHEMA = ProblemSchema
+    # each operation lists the errors it can give (see openapi.py), so no catch-all hides one
+    DEFAULT_ERROR_RESPONSE_NAME = None
 
     def handle_http_exception(self, error: HTTPException) -> Response:  # type: ignore[override]
         return problems.from_http_exception(error)
@@ -36,7 +39,7 @@ def init_app(app: Flask) -> None:
             "components": {"securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer"}}},
         },
     )
-    api = RegistryApi(app)
+    api = RegistryApi(app, spec_kwargs={"extra_plugins": [ProblemsPlugin(app)]})
     for blueprint, prefix in (
         (health.blp, None),
         (licences_blp, f"{PREFIX}/licences"),

@@ -69,6 +69,7 @@ class Licences(MethodView):
 class Licence(MethodView):
     @requires(*READERS)
     @blp.response(200, LicenceSchema)
+    @blp.alt_response(304, description="The client's copy (If-None-Match) is current")
     def get(self, number: str) -> Answer | Response:
         """One licence, with the actions its status allows; its ETag is its version."""
         view = licences.get(current_context(), number)
