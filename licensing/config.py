@@ -34,6 +34,9 @@ class Setting:
 SETTINGS = (
     Setting("DATABASE_URL", "sqlite:///<instance>/licensing.sqlite",
             "SQLAlchemy URL of the system of record (`postgresql://...` uses psycopg 3)"),
+    Setting("READ_DATABASE_URL", "none",
+            "a read replica of the system of record that serves public lookups and the public"
+            " register; `none` to read them from `LICENSING_DATABASE_URL`"),
     Setting("SIGNING_KEY_FILE", "<instance>/signing-key.pem",
             "Ed25519 private key (PEM) for statements and checkpoints"),
     Setting("RATELIMIT_STORAGE_URI", "memory://",
@@ -75,6 +78,9 @@ def load(instance_path: str, overrides: Mapping[str, Any] | None = None) -> dict
     }
     config = {
         "SQLALCHEMY_DATABASE_URI": database_url(raw["DATABASE_URL"]),
+        "LICENSING_READ_DATABASE_URL": None
+        if raw["READ_DATABASE_URL"].strip() in ("", "none")
+        else database_url(raw["READ_DATABASE_URL"].strip()),
         "LICENSING_SIGNING_KEY_FILE": raw["SIGNING_KEY_FILE"],
         "RATELIMIT_STORAGE_URI": raw["RATELIMIT_STORAGE_URI"],
         "LICENSING_RATELIMIT_PUBLIC": raw["RATELIMIT_PUBLIC"],

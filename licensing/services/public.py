@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from sqlalchemy import bindparam, select
+from sqlalchemy.orm import Session
 
 from licensing import clock
+from licensing.database import public_read_engine
 from licensing.domain.errors import LicenceNotFound
 from licensing.domain.licence import is_licence_number
 from licensing.domain.policy import Policy
-from licensing.models import Licence, db
+from licensing.models import Licence
 from licensing.services.listing import contains, paginate, standing_is
 from licensing.services.results import LicenceView, Page, PublicLicenceView
 
@@ -31,7 +33,7 @@ def lookup(policy: Policy, number: str) -> PublicLicenceView:
         raise LicenceNotFound(number)
     # every lookup reads the committed row itself: nothing is cached, so no answer is older than
     # the last change committed to that licence
-    with db.engine.connect() as connection:
+    with public_read_engine().connect() as connection:
         row = connection.execute(_LOOKUP, {"number": number}).one_or_none()
     if row is None:
         raise LicenceNotFound(number)
@@ -58,10 +60,11 @@ def search(
         query = query.where(Licence.status == status)
     if standing:
         query = query.where(standing_is(standing, today))
-    return paginate(
-        db.session,
-        query.order_by(Licence.id),
-        page,
-        page_size,
-        lambda row: PublicLicenceView.of(LicenceView.of(row, today)),
-    )
+    with Session(public_read_engine()) as session:
+        return paginate(
+            session,
+            query.order_by(Licence.id),
+            page,
+            page_size,
+            lambda row: PublicLicenceView.of(LicenceView.of(row, today)),
+        )
