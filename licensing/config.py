@@ -6,14 +6,16 @@ import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from ipaddress import IPv4Network, IPv6Network, ip_network
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from licensing.domain.lifecycle import STATUS_ACTIONS
-from licensing.domain.policy import DEFAULT_REASON_CODES, Policy
+from licensing.domain.policy import Policy
+from licensing.domain.reasons import CATALOGUE, DEFAULT_REASON_CODES, reason_code_problems
 from licensing.domain.roles import ROLES
+from licensing.domain.statements import StatementRules
 
 PREFIX = "LICENSING_"
 _REASON_CODE = re.compile(r"[a-z][a-z0-9_]{0,63}")
@@ -39,6 +41,10 @@ SETTINGS = (
             " register; `none` to read them from `LICENSING_DATABASE_URL`"),
     Setting("SIGNING_KEY_FILE", "<instance>/signing-key.pem",
             "Ed25519 private key (PEM) for statements and checkpoints"),
+    Setting("STATEMENT_ISSUER", "urn:licensing:registry",
+            "`iss` of signed status statements; set it to the registry's public URL"),
+    Setting("STATEMENT_VALIDITY_HOURS", "24",
+            "how long a signed status statement holds at most (never past the licence's term)"),
     Setting("RATELIMIT_STORAGE_URI", "memory://",
             "where rate-limit counters live; `redis://host:6379` when several processes serve"),
     Setting("RATELIMIT_PUBLIC", "120 per minute",
@@ -53,7 +59,7 @@ SETTINGS = (
     Setting("SUSPENSION_MAX_MONTHS", "6", "longest suspension, in months ahead"),
     *(
         Setting(f"REASON_CODES_{action.upper()}", ",".join(DEFAULT_REASON_CODES[action]),
-                f"comma-separated reason codes accepted for `{action}`")
+                f"comma-separated reason codes accepted for `{action}`, from the catalogue")
         for action in STATUS_ACTIONS
     ),
     Setting("MAX_BODY_BYTES", "1048576", "largest request body accepted (413 above)"),
@@ -91,6 +97,10 @@ def load(instance_path: str, overrides: Mapping[str, Any] | None = None) -> dict
         "LICENSING_LOG_FORMAT": _choice(raw, "LOG_FORMAT", ("text", "json")),
         "LICENSING_METRICS_ALLOW": metrics_allow(raw["METRICS_ALLOW"]),
         "LICENSING_POLICY": _policy(raw),
+        "LICENSING_STATEMENTS": StatementRules(
+            issuer=raw["STATEMENT_ISSUER"],
+            validity=timedelta(hours=_integer(raw, "STATEMENT_VALIDITY_HOURS", minimum=1)),
+        ),
     }
     config.update({k: v for k, v in overrides.items() if not k.startswith(PREFIX)})
     return config
@@ -162,9 +172,14 @@ def _policy(raw: Mapping[str, str]) -> Policy:
         )
         for action in STATUS_ACTIONS
     }
-    for codes in reason_codes.values():
+    for action, codes in reason_codes.items():
         if odd := [code for code in codes if not _REASON_CODE.fullmatch(code)]:
             raise ConfigError(f"reason codes are lowercase words joined by _, not {odd[0]!r}")
+        if problems := reason_code_problems(action, codes):
+            raise ConfigError(
+                f"{PREFIX}REASON_CODES_{action.upper()}: {'; '.join(problems)} "
+                f"(the catalogue: {', '.join(CATALOGUE)})"
+            )
     try:
         issue_dates_from = date.fromisoformat(raw["ISSUE_DATES_FROM"])
     except ValueError:

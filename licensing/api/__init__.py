@@ -11,6 +11,7 @@ from licensing.api.audit.routes import blp as audit_blp
 from licensing.api.keys.routes import blp as keys_blp
 from licensing.api.licences.routes import blp as licences_blp
 from licensing.api.openapi import ProblemsPlugin
+from licensing.api.reasons.routes import blp as reasons_blp
 from licensing.api.schemas import ProblemSchema
 from licensing.api.status.routes import blp as status_blp
 
@@ -44,6 +45,7 @@ def init_app(app: Flask) -> None:
         (health.blp, None),
         (licences_blp, f"{PREFIX}/licences"),
         (status_blp, f"{PREFIX}/status"),
+        (reasons_blp, f"{PREFIX}/reason-codes"),
         (audit_blp, f"{PREFIX}/audit"),
         (keys_blp, "/.well-known"),
     ):
