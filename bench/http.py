@@ -41,6 +41,12 @@ request = function()
   return wrk.format("GET", "{prefix}" .. n)
 end
 """
+STATEMENT = """
+request = function()
+  local n = string.format("DM-2026-%06d", math.random(1, {licences}))
+  return wrk.format("GET", "/api/v1/status/" .. n .. "/statement")
+end
+"""
 RANDOM_PAGE = """
 request = function()
   return wrk.format("GET", "/api/v1/status?page=" .. math.random(1, 200))
@@ -95,6 +101,7 @@ wrk.method = "POST"
 RATIOS = (
     ("status lookup", "bare JSON", 0.5),
     ("status lookup", "bare one-row read", 0.8),
+    ("statement", "bare JSON", 0.4),
     ("public list", "bare JSON", None),
     ("issue", "bare two-row insert", 0.5),
     ("suspend/resume", "bare two-row insert", 0.5),
@@ -238,6 +245,7 @@ def measure(
             }
             cases = {
                 "status lookup": (registry.url, lookup.replace("{prefix}", "/api/v1/status/")),
+                "statement": (registry.url, STATEMENT.format(licences=licences)),
                 "public list": (registry.url, RANDOM_PAGE),
                 "issue": (registry.url + "/api/v1/licences", ISSUE.format(token=token)),
             }
