@@ -7,6 +7,7 @@ in its own process on 127.0.0.1, one measurement at a time.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -18,8 +19,9 @@ import tempfile
 import time
 import urllib.request
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import psycopg
 import sqlalchemy as sa
@@ -79,11 +81,11 @@ request = function()
   if round % 2 == 0 then
     action = "suspend"
     body = '{{"reason_code": "violation_found", "reason": "Bench check",' ..
-      ' "legal_basis": "art. 9", "until": "{until}"}}'
+      ' "legal_basis": "art. 9", "until": "{until}", "decision": {decision}}}'
   else
     action = "resume"
     body = '{{"reason_code": "violation_remedied", "reason": "Bench check",' ..
-      ' "legal_basis": "art. 9"}}'
+      ' "legal_basis": "art. 9", "decision": {decision}}}'
   end
   local headers = {{}}
   headers["Authorization"] = "Bearer {token}"
@@ -233,7 +235,10 @@ def measure(
             "LICENSING_RATELIMIT_PUBLIC": "1000000000 per minute",  # out of the way
         }
         lookup = RANDOM_NUMBER.format(licences=licences, prefix="{prefix}")
-        until = (date.today() + timedelta(days=62)).isoformat()
+        today = datetime.now(ZoneInfo("Asia/Almaty")).date()
+        until = (today + timedelta(days=62)).isoformat()
+        # the licensor's decision a status change rests on, taken today
+        decision = json.dumps({"number": "17-LC/2026", "date": today.isoformat(), "by": "licensor"})
         with (
             Server("bench.bare:app", env, "/bare/json") as bare,
             Server("wsgi:app", env, "/readyz") as registry,
@@ -253,7 +258,9 @@ def measure(
                 # each round walks licences of its own, all in the state their first action needs
                 cases["suspend/resume"] = (
                     registry.url,
-                    SUSPEND_RESUME.format(token=token, until=until, base=1 + 1000 * round_),
+                    SUSPEND_RESUME.format(
+                        token=token, until=until, base=1 + 1000 * round_, decision=decision
+                    ),
                 )
                 for case, ceiling, _target in RATIOS:
                     if not writes and ceiling == "bare two-row insert":
@@ -281,13 +288,19 @@ def report(
 
 
 def run(
-    postgres_url: str, licences: int, seconds: int, rounds: int = 3
+    postgres_url: str,
+    licences: int,
+    seconds: int,
+    rounds: int = 3,
+    databases: tuple[str, ...] = ("sqlite", "postgresql"),
 ) -> list[tuple[str, str, str]]:
     if shutil.which("wrk") is None:
         raise SystemExit("needs wrk: apt-get install -y wrk")
     rows: list[tuple[str, str, str]] = []
-    with tempfile.TemporaryDirectory() as folder:
-        sqlite_url = f"sqlite:///{folder}/bench.sqlite"
-        rows += report("SQLite", measure(sqlite_url, licences, seconds, False, rounds))
-    rows += report("PostgreSQL", measure(postgres_url, licences, seconds, True, rounds))
+    if "sqlite" in databases:
+        with tempfile.TemporaryDirectory() as folder:
+            sqlite_url = f"sqlite:///{folder}/bench.sqlite"
+            rows += report("SQLite", measure(sqlite_url, licences, seconds, False, rounds))
+    if "postgresql" in databases:
+        rows += report("PostgreSQL", measure(postgres_url, licences, seconds, True, rounds))
     return rows
