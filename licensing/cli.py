@@ -8,11 +8,13 @@ import re
 import sys
 import uuid
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any, BinaryIO
 
 import click
 from flask import Flask, current_app
 from flask.cli import AppGroup, FlaskGroup, with_appcontext
+from flask_migrate.cli import db as db_cli
 from sqlalchemy import inspect
 
 from licensing.domain import checkpoints
@@ -26,6 +28,7 @@ from licensing.domain.trail import check_trail
 from licensing.models import db
 from licensing.services import (
     audit_trail,
+    backup,
     demo,
     public,
     signing,
@@ -129,6 +132,20 @@ def demo_command() -> None:
 audit_cli = AppGroup("audit", help="Verify and export the audit trail.")
 keys_cli = AppGroup("keys", help="The registry's signing keys.")
 statements_cli = AppGroup("statements", help="Check signed status statements.")
+
+
+@db_cli.command("backup")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@with_appcontext
+def backup_database(file: Path) -> None:
+    """Back the database up to FILE while the registry serves: SQLite's online backup, or pg_dump
+    on PostgreSQL. See docs/operations.md for restoring."""
+    _require_schema()
+    try:
+        how = backup.backup(file)
+    except backup.BackupRefused as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"backed up to {file} ({how})")
 
 
 @audit_cli.command("verify")

@@ -7,12 +7,14 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
+from ipaddress import IPv4Network, IPv6Network, ip_network
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from licensing.domain.lifecycle import STATUS_ACTIONS
 from licensing.domain.policy import Policy
 from licensing.domain.reasons import CATALOGUE, DEFAULT_REASON_CODES, reason_code_problems
+from licensing.domain.roles import ROLES
 from licensing.domain.statements import StatementRules
 
 PREFIX = "LICENSING_"
@@ -34,6 +36,9 @@ class Setting:
 SETTINGS = (
     Setting("DATABASE_URL", "sqlite:///<instance>/licensing.sqlite",
             "SQLAlchemy URL of the system of record (`postgresql://...` uses psycopg 3)"),
+    Setting("READ_DATABASE_URL", "none",
+            "a read replica of the system of record that serves public lookups and the public"
+            " register; `none` to read them from `LICENSING_DATABASE_URL`"),
     Setting("SIGNING_KEY_FILE", "<instance>/signing-key.pem",
             "Ed25519 private key (PEM) for statements and checkpoints"),
     Setting("STATEMENT_ISSUER", "urn:licensing:registry",
@@ -62,6 +67,11 @@ SETTINGS = (
     Setting("MAX_BODY_BYTES", "1048576", "largest request body accepted (413 above)"),
     Setting("IDEMPOTENCY_TTL_HOURS", "24", "how long an Idempotency-Key's answer is kept"),
     Setting("LOG_LEVEL", "INFO", "level of the application log"),
+    Setting("LOG_FORMAT", "text",
+            "`json`: a JSON line per request (ids, route, status, duration, role), and per record"),
+    Setting("METRICS_ALLOW", "none",
+            "who may read `/metrics`: comma-separated addresses or networks (`10.0.0.0/8`) and"
+            " token roles (`role:auditor`); `none` for no one"),
 )  # fmt: skip
 
 
@@ -76,6 +86,9 @@ def load(instance_path: str, overrides: Mapping[str, Any] | None = None) -> dict
     }
     config = {
         "SQLALCHEMY_DATABASE_URI": database_url(raw["DATABASE_URL"]),
+        "LICENSING_READ_DATABASE_URL": None
+        if raw["READ_DATABASE_URL"].strip() in ("", "none")
+        else database_url(raw["READ_DATABASE_URL"].strip()),
         "LICENSING_SIGNING_KEY_FILE": raw["SIGNING_KEY_FILE"],
         "LICENSING_SECRET_KEY_FILE": raw["SECRET_KEY_FILE"],
         "RATELIMIT_STORAGE_URI": raw["RATELIMIT_STORAGE_URI"],
@@ -84,6 +97,8 @@ def load(instance_path: str, overrides: Mapping[str, Any] | None = None) -> dict
         "MAX_CONTENT_LENGTH": _integer(raw, "MAX_BODY_BYTES", minimum=1),
         "LICENSING_IDEMPOTENCY_TTL_HOURS": _integer(raw, "IDEMPOTENCY_TTL_HOURS", minimum=1),
         "LICENSING_LOG_LEVEL": raw["LOG_LEVEL"].upper(),
+        "LICENSING_LOG_FORMAT": _choice(raw, "LOG_FORMAT", ("text", "json")),
+        "LICENSING_METRICS_ALLOW": metrics_allow(raw["METRICS_ALLOW"]),
         "LICENSING_POLICY": _policy(raw),
         "LICENSING_STATEMENTS": StatementRules(
             issuer=raw["STATEMENT_ISSUER"],
@@ -100,6 +115,41 @@ def database_url(url: str) -> str:
         if url.startswith(scheme):
             return "postgresql+psycopg://" + url[len(scheme) :]
     return url
+
+
+@dataclass(frozen=True)
+class MetricsAllow:
+    """Who may read /metrics: client addresses in `networks`, or a token with one of `roles`."""
+
+    networks: tuple[IPv4Network | IPv6Network, ...] = ()
+    roles: tuple[str, ...] = ()
+
+
+def metrics_allow(value: str) -> MetricsAllow:
+    networks: list[IPv4Network | IPv6Network] = []
+    roles: list[str] = []
+    for entry in (part.strip() for part in value.split(",")):
+        if not entry or entry == "none":
+            continue
+        if entry.startswith("role:"):
+            if entry[5:] not in ROLES:
+                raise ConfigError(f"{PREFIX}METRICS_ALLOW: no role is called {entry[5:]!r}")
+            roles.append(entry[5:])
+            continue
+        try:
+            networks.append(ip_network(entry, strict=False))
+        except ValueError:
+            raise ConfigError(
+                f"{PREFIX}METRICS_ALLOW: {entry!r} is neither an address, a network nor role:NAME"
+            ) from None
+    return MetricsAllow(tuple(networks), tuple(roles))
+
+
+def _choice(raw: Mapping[str, str], name: str, choices: tuple[str, ...]) -> str:
+    value = raw[name].strip().lower()
+    if value not in choices:
+        raise ConfigError(f"{PREFIX}{name} must be one of {', '.join(choices)}, not {raw[name]!r}")
+    return value
 
 
 def _integer(raw: Mapping[str, str], name: str, minimum: int) -> int:

@@ -14,6 +14,7 @@ from sqlalchemy.engine import make_url
 from licensing.models import db
 
 MIGRATIONS = str(Path(__file__).with_name("migrations"))
+PUBLIC_READ = "public_read"  # bind key of the replica public reads may use
 IMMEDIATE = "licensing_immediate"  # execution option: this transaction will write
 
 migrate = Migrate(directory=MIGRATIONS)
@@ -27,6 +28,9 @@ def init_app(app: Flask) -> None:
         _make_owner_only(url)
     else:
         options.setdefault("pool_pre_ping", True)
+    if read_url := app.config["LICENSING_READ_DATABASE_URL"]:
+        pre_ping = {} if read_url.startswith("sqlite") else {"pool_pre_ping": True}
+        app.config.setdefault("SQLALCHEMY_BINDS", {})[PUBLIC_READ] = {"url": read_url, **pre_ping}
     db.init_app(app)
     migrate.init_app(app, db, render_as_batch=True)
     if url.startswith("sqlite"):
@@ -73,3 +77,9 @@ def _take_over_sqlite_transactions(engine: Engine) -> None:
     def _begin(connection: Any) -> None:
         immediate = connection.get_execution_options().get(IMMEDIATE, False)
         connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+def public_read_engine() -> Engine:
+    """Where public, read-only traffic goes: the replica LICENSING_READ_DATABASE_URL names, or the
+    system of record."""
+    return db.engines.get(PUBLIC_READ) or db.engine

@@ -145,9 +145,9 @@ def _record(
     row["updated_at"] = at
 
 
-def fill(engine: sa.Engine, count: int) -> str:
-    """Append `count` events to an empty trail; returns the head hash."""
-    licences = min(LICENCES, count)
+def fill(engine: sa.Engine, count: int, licences: int = LICENCES) -> str:
+    """Append `count` events about `licences` licences to an empty trail; returns the head hash."""
+    licences = min(licences, count)
     # the rows go in first (events refer to them) as issuing leaves them, and are brought up to
     # date once all events are written
     rows = {licence_number(n): issued_row(n, parse_utc(moment(n))) for n in range(1, licences + 1)}

@@ -187,8 +187,9 @@ class TrailCheck:
             self.finding = Finding(
                 None,
                 last + 1,
-                f"the export ends at seq {last} but a kept checkpoint is at seq {beyond[0]}: "
-                "events were removed from the end",
+                f"a kept checkpoint at seq {beyond[-1]} is ahead of the export's head at seq "
+                f"{last}: {beyond[-1] - last} signed event(s) are missing; events were removed "
+                "from the end, or lost in a restore from an older backup",
             )
         return self.finding
 

@@ -48,6 +48,7 @@ def append(
     )
     write.session.add(as_row(event))
     head.seq, head.hash, head.at = event["seq"], event["hash"], write.now
+    write.actions.append(action)
     return event
 
 

@@ -112,6 +112,23 @@ class PublicLicenceView:
     def of(cls, view: LicenceView) -> PublicLicenceView:
         return cls(**{f.name: getattr(view, f.name) for f in fields(cls)})
 
+    @classmethod
+    def of_row(cls, row: Any, today: date) -> PublicLicenceView:
+        """From a row holding the public columns and `issued_on` (the lookup's own query)."""
+        word = standing(row.status, row.issued_on, row.expires_on, row.suspended_until, today)
+        return cls(
+            number=row.number,
+            holder_name=row.holder_name,
+            region=row.region,
+            subtype=row.subtype,
+            status=row.status,
+            standing=word,
+            in_force=word == IN_FORCE,
+            status_since=row.status_since,
+            expires_on=row.expires_on,
+            suspended_until=row.suspended_until,
+        )
+
     @property
     def etag(self) -> str:
         """A digest of everything shown: it changes with every change, and with the standing when

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import select
@@ -12,7 +12,7 @@ from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
-from licensing import clock
+from licensing import clock, metrics
 from licensing.database import IMMEDIATE
 from licensing.models import ChainHead, db
 from licensing.services.errors import ConcurrentChange, DatabaseBusy, DatabaseUnavailable
@@ -23,6 +23,7 @@ class Write:
     session: Session
     head: ChainHead
     now: datetime  # the instant of this write, never before the chain head's
+    actions: list[str] = field(default_factory=list)  # of the events appended, for the metrics
 
 
 @contextmanager
@@ -48,8 +49,11 @@ def write_transaction() -> Iterator[Write]:
             .execution_options(populate_existing=True)
         ).scalar_one()
         now = clock.now()
-        yield Write(session, head, max(now, head.at) if head.at else now)
+        write = Write(session, head, max(now, head.at) if head.at else now)
+        yield write
         session.commit()
+        for action in write.actions:
+            metrics.EVENTS.labels(action).inc()
     except (StaleDataError, IntegrityError) as error:
         session.rollback()
         raise ConcurrentChange(str(error)) from error

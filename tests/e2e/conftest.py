@@ -113,7 +113,8 @@ def launch(
 
 @pytest.fixture
 def start_server(databases: Databases, tmp_path: Path) -> Iterator[Callable[..., Server]]:
-    """Start gunicorn on this test's database."""
+    """Start gunicorn on this test's database, with the checkout's gunicorn.conf.py (sync workers,
+    as in production) and extra LICENSING_* settings."""
     database = databases.fresh(tmp_path)
     running: list[Running] = []
 

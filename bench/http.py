@@ -1,0 +1,306 @@
+"""HTTP throughput and latency of the registry's hot routes, each as a ratio against a bare Flask
+ceiling measured in the same run: gunicorn with gunicorn.conf.py and 2 sync workers for both, wrk
+in its own process on 127.0.0.1, one measurement at a time.
+
+    python -m bench.run --part http [--licences 100000] [--seconds 5] [--rounds 3]
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import psycopg
+import sqlalchemy as sa
+
+from licensing import create_app
+from licensing.config import database_url
+from licensing.services import tokens
+from tests.synthetic import fill
+
+ROOT = Path(__file__).resolve().parents[1]
+BIN = Path(sys.executable).parent
+WORKERS = 2
+CONNECTIONS = 8
+
+RANDOM_NUMBER = """
+math.randomseed(os.time() + (id or 0))
+request = function()
+  local n = string.format("DM-2026-%06d", math.random(1, {licences}))
+  return wrk.format("GET", "{prefix}" .. n)
+end
+"""
+STATEMENT = """
+request = function()
+  local n = string.format("DM-2026-%06d", math.random(1, {licences}))
+  return wrk.format("GET", "/api/v1/status/" .. n .. "/statement")
+end
+"""
+RANDOM_PAGE = """
+request = function()
+  return wrk.format("GET", "/api/v1/status?page=" .. math.random(1, 200))
+end
+"""
+THREAD_IDS = """
+local count = 0
+function setup(thread)
+  count = count + 1
+  thread:set("id", count)
+end
+"""
+ISSUE = """
+wrk.method = "POST"
+wrk.headers["Authorization"] = "Bearer {token}"
+wrk.headers["Content-Type"] = "application/json"
+wrk.body = '{{"holder_name": "Bench Mining LLP", "holder_bin": "971240001315", "subtype": "I",' ..
+  ' "site_address": "Pavlodar", "region": "pavlodar", "capacity_mw": "12.5"}}'
+"""
+# Each wrk thread walks its own block of licences: suspend them all, then resume them all, and so
+# on; a block is far longer than the requests in flight, so no licence gets two at once.
+SUSPEND_RESUME = """
+local done = 0
+local block = 400
+request = function()
+  local round = math.floor(done / block)
+  local n = {base} + (id - 1) * block + (done % block)
+  done = done + 1
+  local action, body
+  if round % 2 == 0 then
+    action = "suspend"
+    body = '{{"reason_code": "violation_found", "reason": "Bench check",' ..
+      ' "legal_basis": "art. 9", "until": "{until}", "decision": {decision}}}'
+  else
+    action = "resume"
+    body = '{{"reason_code": "violation_remedied", "reason": "Bench check",' ..
+      ' "legal_basis": "art. 9", "decision": {decision}}}'
+  end
+  local headers = {{}}
+  headers["Authorization"] = "Bearer {token}"
+  headers["Content-Type"] = "application/json"
+  local path = string.format("/api/v1/licences/DM-2026-%06d/", n) .. action
+  return wrk.format("POST", path, headers, body)
+end
+"""
+BARE_INSERT = """
+wrk.method = "POST"
+"""
+
+
+# (case, its ceiling, target ratio)
+RATIOS = (
+    ("status lookup", "bare JSON", 0.5),
+    ("status lookup", "bare one-row read", 0.8),
+    ("statement", "bare JSON", 0.4),
+    ("public list", "bare JSON", None),
+    ("issue", "bare two-row insert", 0.5),
+    ("suspend/resume", "bare two-row insert", 0.5),
+)
+
+
+@dataclass
+class Load:
+    requests_per_second: float
+    p50_ms: float
+    p99_ms: float
+    failed: int
+
+    def cell(self) -> str:
+        failed = f", {self.failed} non-2xx" if self.failed else ""
+        return (
+            f"{self.requests_per_second:,.0f}/s (p50 {self.p50_ms:.1f} ms, "
+            f"p99 {self.p99_ms:.1f} ms{failed})"
+        )
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _milliseconds(value: str) -> float:
+    number, unit = re.fullmatch(r"([\d.]+)(us|ms|s|m)", value).groups()  # type: ignore[union-attr]
+    return float(number) * {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60000.0}[unit]
+
+
+def wrk(url: str, script: str, seconds: int, scratch: Path) -> Load:
+    path = scratch / "load.lua"
+    path.write_text(THREAD_IDS + script)
+    done = subprocess.run(
+        ["wrk", "-t2", f"-c{CONNECTIONS}", f"-d{seconds}s", "--latency", "-s", str(path), url],
+        capture_output=True, text=True, check=True, timeout=seconds + 60,
+    )  # fmt: skip
+    out = done.stdout
+    rate = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
+    p50 = _milliseconds(re.search(r"\s50%\s+(\S+)", out).group(1))  # type: ignore[union-attr]
+    p99 = _milliseconds(re.search(r"\s99%\s+(\S+)", out).group(1))  # type: ignore[union-attr]
+    failed = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out)
+    return Load(rate, p50, p99, int(failed.group(1)) if failed else 0)
+
+
+class Server:
+    """gunicorn serving `target` with the checkout's gunicorn.conf.py and 2 sync workers."""
+
+    def __init__(self, target: str, env: dict[str, str], ready: str) -> None:
+        self.port = _free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.process = subprocess.Popen(
+            [str(BIN / "gunicorn"), "-c", str(ROOT / "gunicorn.conf.py"), "--workers",
+             str(WORKERS), "--bind", f"127.0.0.1:{self.port}", target],
+            env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )  # fmt: skip
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                with urllib.request.urlopen(self.url + ready, timeout=5):
+                    return
+            except OSError:
+                time.sleep(0.2)
+        self.stop()
+        raise RuntimeError(f"{target} did not start")
+
+    def stop(self) -> None:
+        self.process.terminate()
+        self.process.wait(timeout=30)
+
+    def __enter__(self) -> Server:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.stop()
+
+
+def prepare(url: str, licences: int) -> str:
+    """An empty, migrated database at `url` holding `licences` issued licences; a regulator
+    token."""
+    if url.startswith("sqlite:///"):
+        for suffix in ("", "-wal", "-shm"):
+            Path(url.removeprefix("sqlite:///") + suffix).unlink(missing_ok=True)
+    else:
+        admin_url, name = url.rsplit("/", 1)
+        with psycopg.connect(f"{admin_url}/postgres", autocommit=True) as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            admin.execute(f'CREATE DATABASE "{name}"')
+    subprocess.run(
+        [str(BIN / "flask"), "--app", "licensing", "db", "upgrade"],
+        env={**os.environ, "LICENSING_DATABASE_URL": url}, cwd=ROOT, check=True,  # noqa: TID251
+        capture_output=True,
+    )  # fmt: skip
+    engine = sa.create_engine(database_url(url))
+    fill(engine, licences, licences=licences)
+    with engine.begin() as connection:
+        for table in ("bench_writes_a", "bench_writes_b"):
+            key = "INTEGER PRIMARY KEY" if url.startswith("sqlite") else "BIGSERIAL PRIMARY KEY"
+            connection.execute(sa.text(f"CREATE TABLE {table} (id {key}, payload TEXT)"))
+    if not url.startswith("sqlite"):
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+            connection.execute(sa.text("VACUUM ANALYZE"))
+    engine.dispose()
+    app = create_app({"LICENSING_DATABASE_URL": url})
+    with app.app_context():
+        return tokens.create("bench-regulator", "regulator")
+
+
+def measure(
+    url: str, licences: int, seconds: int, writes: bool, rounds: int
+) -> tuple[dict[str, Load], dict[tuple[str, str], float]]:
+    """Every case on the database at `url`. The bare app and the registry serve side by side (an
+    idle server costs nothing) and each case is measured right after its ceiling, `rounds` times:
+    on a shared machine the load of others drifts by the minute, and a ratio of two adjacent runs
+    holds where two figures minutes apart do not. The ratio reported is the median of the rounds;
+    the figures are those of the last round."""
+    token = prepare(url, licences)
+    results: dict[str, Load] = {}
+    ratios: dict[tuple[str, str], list[float]] = {}
+    with tempfile.TemporaryDirectory() as folder:
+        scratch = Path(folder)
+        env = {
+            **os.environ,  # noqa: TID251
+            "LICENSING_DATABASE_URL": url,
+            "BENCH_DATABASE_URL": url,
+            "LICENSING_SIGNING_KEY_FILE": str(scratch / "signing-key.pem"),
+            "LICENSING_RATELIMIT_PUBLIC": "1000000000 per minute",  # out of the way
+        }
+        lookup = RANDOM_NUMBER.format(licences=licences, prefix="{prefix}")
+        today = datetime.now(ZoneInfo("Asia/Almaty")).date()
+        until = (today + timedelta(days=62)).isoformat()
+        # the licensor's decision a status change rests on, taken today
+        decision = json.dumps({"number": "17-LC/2026", "date": today.isoformat(), "by": "licensor"})
+        with (
+            Server("bench.bare:app", env, "/bare/json") as bare,
+            Server("wsgi:app", env, "/readyz") as registry,
+        ):
+            ceilings = {
+                "bare JSON": (bare.url + "/bare/json", ""),
+                "bare one-row read": (bare.url, lookup.replace("{prefix}", "/bare/row/")),
+                "bare two-row insert": (bare.url + "/bare/insert", BARE_INSERT),
+            }
+            cases = {
+                "status lookup": (registry.url, lookup.replace("{prefix}", "/api/v1/status/")),
+                "statement": (registry.url, STATEMENT.format(licences=licences)),
+                "public list": (registry.url, RANDOM_PAGE),
+                "issue": (registry.url + "/api/v1/licences", ISSUE.format(token=token)),
+            }
+            for round_ in range(rounds):
+                # each round walks licences of its own, all in the state their first action needs
+                cases["suspend/resume"] = (
+                    registry.url,
+                    SUSPEND_RESUME.format(
+                        token=token, until=until, base=1 + 1000 * round_, decision=decision
+                    ),
+                )
+                for case, ceiling, _target in RATIOS:
+                    if not writes and ceiling == "bare two-row insert":
+                        continue
+                    results[ceiling] = wrk(*ceilings[ceiling], seconds, scratch)
+                    results[case] = wrk(*cases[case], seconds, scratch)
+                    ratios.setdefault((case, ceiling), []).append(
+                        results[case].requests_per_second / results[ceiling].requests_per_second
+                    )
+    return results, {pair: statistics.median(values) for pair, values in ratios.items()}
+
+
+def report(
+    database: str, measured: tuple[dict[str, Load], dict[tuple[str, str], float]]
+) -> list[tuple[str, str, str]]:
+    results, ratios = measured
+    rows = [(f"{database}: {name}", load.cell(), "") for name, load in results.items()]
+    for case, ceiling, target in RATIOS:
+        if (case, ceiling) in ratios:
+            goal = f" (>= {target})" if target else ""
+            rows.append(
+                (f"{database}: {case} / {ceiling}", "", f"{ratios[case, ceiling]:.2f}{goal}")
+            )
+    return rows
+
+
+def run(
+    postgres_url: str,
+    licences: int,
+    seconds: int,
+    rounds: int = 3,
+    databases: tuple[str, ...] = ("sqlite", "postgresql"),
+) -> list[tuple[str, str, str]]:
+    if shutil.which("wrk") is None:
+        raise SystemExit("needs wrk: apt-get install -y wrk")
+    rows: list[tuple[str, str, str]] = []
+    if "sqlite" in databases:
+        with tempfile.TemporaryDirectory() as folder:
+            sqlite_url = f"sqlite:///{folder}/bench.sqlite"
+            rows += report("SQLite", measure(sqlite_url, licences, seconds, False, rounds))
+    if "postgresql" in databases:
+        rows += report("PostgreSQL", measure(postgres_url, licences, seconds, True, rounds))
+    return rows

@@ -1,0 +1,206 @@
+"""Faults under load: a PostgreSQL of the test's own is restarted while several gunicorn workers
+serve several client processes. Requests caught by it fail with a 503 problem and write nothing,
+/readyz fails while the database is away, the service recovers by itself, and afterwards the chain
+and the register verify and every accepted answer matches exactly one event. Also: a client that
+disconnects mid-request leaves no transaction open; a slow client and an oversized body take no
+worker down."""
+
+from __future__ import annotations
+
+import contextlib
+import glob
+import json
+import os
+import shutil
+import socket
+import subprocess
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable, Iterator
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+import psycopg
+import pytest
+
+from tests.e2e.conftest import BIN, ROOT, Server, _free_port
+
+pytestmark = pytest.mark.e2e
+
+BINARIES = sorted(glob.glob("/usr/lib/postgresql/*/bin"))
+APPLICATION = {
+    "holder_name": "ТОО «Стресс»", "holder_bin": "971240001315", "subtype": "I",
+    "site_address": "г. Павлодар", "region": "pavlodar", "capacity_mw": "12.5",
+}  # fmt: skip
+CLIENTS = 4
+LOAD_SECONDS = 12.0
+
+
+class ThrowawayPostgres:
+    """initdb + pg_ctl in a temporary folder, on a free port; never the shared server."""
+
+    def __init__(self) -> None:
+        if not BINARIES or not os.path.exists(f"{BINARIES[-1]}/initdb"):
+            pytest.skip("PostgreSQL server binaries (initdb, pg_ctl) are not installed")
+        self.bin = BINARIES[-1]
+        self.as_user: list[str] = []
+        if os.geteuid() == 0:  # initdb refuses root
+            if shutil.which("runuser") is None:
+                pytest.skip("running as root without runuser to start PostgreSQL as postgres")
+            self.as_user = ["runuser", "-u", "postgres", "--"]
+        self.folder = Path(tempfile.mkdtemp(prefix="licensing-pg-"))
+        self.data = self.folder / "data"
+        self.port = _free_port()
+        if self.as_user:
+            os.chmod(self.folder, 0o755)
+            shutil.chown(self.folder, "postgres")
+        self._run("initdb", "-D", str(self.data), "-U", "postgres", "--auth=trust", "-E", "UTF8")
+        self.start()
+        self.url = f"postgresql://postgres@127.0.0.1:{self.port}/licensing"
+        with psycopg.connect(self.admin_url, autocommit=True) as admin:
+            admin.execute("CREATE DATABASE licensing")
+        subprocess.run(
+            [str(BIN / "flask"), "--app", "licensing", "db", "upgrade"], cwd=ROOT, check=True,
+            env={**os.environ, "LICENSING_DATABASE_URL": self.url}, capture_output=True,  # noqa: TID251
+        )  # fmt: skip
+
+    @property
+    def admin_url(self) -> str:
+        return f"postgresql://postgres@127.0.0.1:{self.port}/postgres"
+
+    def _run(self, program: str, *args: str) -> None:
+        subprocess.run(
+            [*self.as_user, f"{self.bin}/{program}", *args], check=True, capture_output=True,
+            cwd=self.folder,
+        )  # fmt: skip
+
+    def start(self) -> None:
+        options = f"-p {self.port} -k {self.folder} -c listen_addresses=127.0.0.1"
+        self._run("pg_ctl", "-D", str(self.data), "-o", options, "-l",
+                  str(self.folder / "log"), "-w", "start")  # fmt: skip
+
+    def stop(self) -> None:
+        self._run("pg_ctl", "-D", str(self.data), "-m", "fast", "-w", "stop")
+
+    def remove(self) -> None:
+        with contextlib.suppress(subprocess.CalledProcessError):
+            self.stop()
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+
+@pytest.fixture
+def postgres() -> Iterator[ThrowawayPostgres]:
+    server = ThrowawayPostgres()
+    yield server
+    server.remove()
+
+
+def _issue_for(url: str, token: str, seconds: float) -> list[tuple[int, str, str | None]]:
+    """A client process: issue licences for `seconds`; (status, content type, request id) each."""
+    answers = []
+    body = json.dumps(APPLICATION).encode()
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        request = urllib.request.Request(url + "/api/v1/licences", data=body, method="POST")
+        request.add_header("Content-Type", "application/json")
+        request.add_header("Authorization", f"Bearer {token}")
+        try:
+            with urllib.request.urlopen(request, timeout=20) as response:
+                answers.append((response.status, response.headers["Content-Type"],
+                                response.headers["X-Request-ID"]))  # fmt: skip
+        except urllib.error.HTTPError as error:
+            answers.append((error.code, error.headers["Content-Type"],
+                            error.headers["X-Request-ID"]))  # fmt: skip
+            time.sleep(0.05)
+    return answers
+
+
+def _ready(server: Server) -> int:
+    try:
+        return server.request("GET", "/readyz")[0]
+    except OSError:
+        return 0
+
+
+def test_a_database_restart_under_load_fails_cleanly_and_recovers_by_itself(
+    start_server: Callable[..., Server], postgres: ThrowawayPostgres
+) -> None:
+    server = start_server(workers=3, LICENSING_DATABASE_URL=postgres.url)
+    token = server.flask("tokens", "create", "--role", "regulator", "--name", "stress").strip()
+    assert _ready(server) == 200
+
+    with ProcessPoolExecutor(CLIENTS) as pool:
+        clients = [pool.submit(_issue_for, server.url, token, LOAD_SECONDS) for _ in range(CLIENTS)]
+        time.sleep(LOAD_SECONDS / 3)
+        postgres.stop()
+        away = [_ready(server) for _ in range(3)]
+        time.sleep(1.5)
+        postgres.start()
+        answers = [answer for client in clients for answer in client.result(timeout=60)]
+
+    assert 503 in away and 200 not in away
+    deadline = time.monotonic() + 20
+    while _ready(server) != 200 and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert _ready(server) == 200
+    statuses = {status for status, _, _ in answers}
+    assert statuses <= {201, 503}, statuses
+    assert 201 in statuses and 503 in statuses
+    assert all(kind == "application/problem+json" for status, kind, _ in answers if status == 503)
+
+    with psycopg.connect(postgres.url) as connection:
+        events = dict(
+            connection.execute(
+                "SELECT request_id, count(*) FROM audit_events GROUP BY 1"
+            ).fetchall()
+        )
+        licences = connection.execute("SELECT count(*) FROM licences").fetchone()
+    accepted = [rid for status, _, rid in answers if status == 201]
+    refused = [rid for status, _, rid in answers if status == 503]
+    assert all(events.get(rid) == 1 for rid in accepted)
+    assert not [rid for rid in refused if rid in events]  # nothing half-applied
+    assert licences == (len(accepted),) and sum(events.values()) == len(accepted)
+    assert "the register matches" in server.flask("audit", "verify")
+
+
+def test_disconnects_slow_clients_and_oversized_bodies_leave_the_workers_serving(
+    start_server: Callable[..., Server], postgres: ThrowawayPostgres
+) -> None:
+    server = start_server(workers=2, LICENSING_DATABASE_URL=postgres.url)
+    token = server.flask("tokens", "create", "--role", "regulator", "--name", "gone").strip()
+    host, port = "127.0.0.1", int(server.url.rsplit(":", 1)[1])
+    body = json.dumps(APPLICATION).encode()
+    head = (
+        f"POST /api/v1/licences HTTP/1.1\r\nHost: {host}\r\nAuthorization: Bearer {token}\r\n"
+        f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n"
+    ).encode()
+    for _ in range(5):  # send a whole write and hang up before the answer
+        with socket.create_connection((host, port)) as gone:
+            gone.sendall(head + body)
+    slow = socket.create_connection((host, port))  # half a request head, then nothing
+    slow.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n")
+    try:
+        oversized = (
+            f"POST /api/v1/licences HTTP/1.1\r\nHost: {host}\r\nAuthorization: Bearer {token}\r\n"
+            f"Content-Type: application/json\r\nContent-Length: {50 * 1024 * 1024}\r\n\r\n"
+        ).encode()
+        with socket.create_connection((host, port)) as big:
+            big.sendall(oversized + b"{" * 65536)
+            big.settimeout(10)
+            assert big.recv(64).startswith(b"HTTP/1.1 413")
+        for _ in range(6):
+            assert server.request("GET", "/readyz")[0] == 200
+        time.sleep(1)
+        with psycopg.connect(postgres.url) as connection:
+            open_transactions = connection.execute(
+                "SELECT count(*) FROM pg_stat_activity"
+                " WHERE datname = 'licensing' AND state LIKE 'idle in transaction%'"
+            ).fetchone()
+            written = connection.execute("SELECT count(*) FROM audit_events").fetchone()
+        assert open_transactions == (0,)
+        assert written is not None and written[0] <= 5
+    finally:
+        slow.close()
+    assert "the register matches" in server.flask("audit", "verify")
