@@ -6,12 +6,13 @@ import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from licensing.domain.lifecycle import STATUS_ACTIONS
 from licensing.domain.policy import DEFAULT_REASON_CODES, Policy
+from licensing.domain.signin import SignInPolicy
 
 PREFIX = "LICENSING_"
 _REASON_CODE = re.compile(r"[a-z][a-z0-9_]{0,63}")
@@ -54,6 +55,18 @@ SETTINGS = (
     Setting("MAX_BODY_BYTES", "1048576", "largest request body accepted (413 above)"),
     Setting("IDEMPOTENCY_TTL_HOURS", "24", "how long an Idempotency-Key's answer is kept"),
     Setting("LOG_LEVEL", "INFO", "level of the application log"),
+    Setting("SECRET_KEY", "<instance>/secret-key",
+            "signs console session cookies and form tokens: the key (32 characters or more), "
+            "or by default a file made on first start with owner-only permissions"),
+    Setting("BASE_URL", "http://localhost:5000",
+            "the address people reach the registry at; set-up links begin with it"),
+    Setting("SETUP_LINK_HOURS", "72", "how long a person's one-time set-up link works"),
+    Setting("PASSWORD_MIN_LENGTH", "12", "shortest password a person may choose"),
+    Setting("SESSION_IDLE_MINUTES", "30", "a console session ends after this long idle"),
+    Setting("SESSION_MAX_HOURS", "12", "a console session ends this long after sign-in"),
+    Setting("SIGNIN_SLOW_AFTER", "3", "failed sign-ins in a row after which attempts must wait"),
+    Setting("SIGNIN_LOCK_AFTER", "10", "failed sign-ins in a row that lock the account"),
+    Setting("SIGNIN_LOCK_MINUTES", "15", "how long a locked account stays locked"),
 )  # fmt: skip
 
 
@@ -76,9 +89,29 @@ def load(instance_path: str, overrides: Mapping[str, Any] | None = None) -> dict
         "LICENSING_IDEMPOTENCY_TTL_HOURS": _integer(raw, "IDEMPOTENCY_TTL_HOURS", minimum=1),
         "LICENSING_LOG_LEVEL": raw["LOG_LEVEL"].upper(),
         "LICENSING_POLICY": _policy(raw),
+        "LICENSING_SECRET_KEY": raw["SECRET_KEY"],
+        "LICENSING_SECRET_KEY_IS_FILE": raw["SECRET_KEY"] == _default("SECRET_KEY", instance_path),
+        "LICENSING_BASE_URL": raw["BASE_URL"].rstrip("/"),
+        "LICENSING_SETUP_LINK": timedelta(hours=_integer(raw, "SETUP_LINK_HOURS", minimum=1)),
+        "LICENSING_PASSWORD_MIN_LENGTH": _integer(raw, "PASSWORD_MIN_LENGTH", minimum=8),
+        "LICENSING_SESSION_IDLE": timedelta(
+            minutes=_integer(raw, "SESSION_IDLE_MINUTES", minimum=1)
+        ),
+        "LICENSING_SESSION_MAX": timedelta(hours=_integer(raw, "SESSION_MAX_HOURS", minimum=1)),
+        "LICENSING_SIGNIN_POLICY": SignInPolicy(
+            slow_after=_integer(raw, "SIGNIN_SLOW_AFTER", minimum=1),
+            lock_after=_integer(raw, "SIGNIN_LOCK_AFTER", minimum=1),
+            lock_for=timedelta(minutes=_integer(raw, "SIGNIN_LOCK_MINUTES", minimum=1)),
+        ),
     }
+    if not config["LICENSING_SECRET_KEY_IS_FILE"] and len(raw["SECRET_KEY"]) < 32:
+        raise ConfigError(f"{PREFIX}SECRET_KEY must be at least 32 characters")
     config.update({k: v for k, v in overrides.items() if not k.startswith(PREFIX)})
     return config
+
+
+def _default(name: str, instance_path: str) -> str:
+    return next(s.default for s in SETTINGS if s.name == name).replace("<instance>", instance_path)
 
 
 def database_url(url: str) -> str:
