@@ -13,7 +13,7 @@ from typing import Any
 from licensing.domain.dates import add_years
 from licensing.domain.errors import InvalidFields
 from licensing.domain.holder import bin_problems
-from licensing.domain.lifecycle import ISSUED, RESUMED, SUSPENDED
+from licensing.domain.lifecycle import SUSPENDED
 from licensing.domain.policy import Policy
 from licensing.domain.regions import REGIONS
 from licensing.domain.text import TextRule, normalise_text
@@ -27,6 +27,12 @@ NUMBER_PREFIX = "DM"
 # them means another licence, so they are not amendable.
 AMENDABLE = ("holder_name", "subtype", "site_address", "region", "capacity_mw")
 TEXT_RULES = {"holder_name": TextRule(300), "site_address": TextRule(500)}
+# What an issue event records of the new licence: everything the licence is, before any action.
+ISSUED_FIELDS = (
+    "holder_name", "holder_bin", "subtype", "site_address", "region", "capacity_mw", "issued_on",
+    "expires_on",
+)  # fmt: skip
+_DATES = ("issued_on", "expires_on")
 
 
 @dataclass(frozen=True)
@@ -76,8 +82,28 @@ def capacity_text(value: Decimal) -> str:
     return format(value.quantize(Decimal(1).scaleb(-CAPACITY_PLACES)).normalize(), "f")
 
 
-def in_force(status: str, expires_on: date, today: date) -> bool:
-    return status in (ISSUED, RESUMED) and today <= expires_on
+def recorded(name: str, value: Any) -> Any:
+    """A licence field as the audit trail writes it: decimals as plain text and dates as ISO
+    strings, so no float ever enters the chain. (read_recorded is its inverse.)"""
+    if name == "capacity_mw":
+        return capacity_text(value)
+    if name in _DATES:
+        return value.isoformat()
+    return value
+
+
+def read_recorded(name: str, value: Any) -> Any:
+    """A licence field as the trail wrote it, back as the register holds it."""
+    if name == "capacity_mw":
+        return Decimal(value)
+    if name in _DATES:
+        return date.fromisoformat(value)
+    return value
+
+
+def issue_record(application: Application) -> dict[str, Any]:
+    """What the issue event records of a checked application."""
+    return {name: recorded(name, getattr(application, name)) for name in ISSUED_FIELDS}
 
 
 def is_overdue(status: str, suspended_until: date | None, today: date) -> bool:

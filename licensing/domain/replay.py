@@ -8,22 +8,9 @@ from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from licensing.domain.licence import AMENDABLE, capacity_text
+from licensing.domain.licence import AMENDABLE, ISSUED_FIELDS, capacity_text, read_recorded
 from licensing.domain.lifecycle import AMEND, ISSUE, STATUS_ACTIONS, SUSPEND
 from licensing.domain.timestamps import format_utc, parse_utc
-
-# What an issue event's data must hold; any other key is left alone, so events written by later
-# versions of the registry (with more in their data) still replay.
-ISSUED_FIELDS = (
-    "holder_name",
-    "holder_bin",
-    "subtype",
-    "site_address",
-    "region",
-    "capacity_mw",
-    "issued_on",
-    "expires_on",
-)
 
 
 class ReplayRefused(Exception):
@@ -125,17 +112,11 @@ def _issued(event: Mapping[str, Any]) -> ReplayedLicence:
     if missing:
         raise ValueError(f"the issue event lacks {', '.join(missing)}")
     at = parse_utc(event["at"])
+    issued = {name: read_recorded(name, data[name]) for name in ISSUED_FIELDS}
     return ReplayedLicence(
         number=event["licence"],
-        holder_name=data["holder_name"],
-        holder_name_folded=data["holder_name"].casefold(),
-        holder_bin=data["holder_bin"],
-        subtype=data["subtype"],
-        site_address=data["site_address"],
-        region=data["region"],
-        capacity_mw=Decimal(data["capacity_mw"]),
-        issued_on=date.fromisoformat(data["issued_on"]),
-        expires_on=date.fromisoformat(data["expires_on"]),
+        **issued,
+        holder_name_folded=issued["holder_name"].casefold(),
         status=event["to"],
         status_since=at,
         suspended_until=None,
@@ -170,8 +151,7 @@ def _apply(licence: ReplayedLicence, event: Mapping[str, Any]) -> None:
 
 
 def _amend(licence: ReplayedLicence, name: str, old: Any, new: Any) -> None:
-    if name == "capacity_mw":
-        old, new = Decimal(old), Decimal(new)
+    old, new = read_recorded(name, old), read_recorded(name, new)
     if getattr(licence, name) != old:
         raise ValueError(
             f"the amend event changes {name} from {shown(old)} but the licence's events before it "

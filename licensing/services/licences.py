@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from typing import Any
 
 from sqlalchemy import or_, select
@@ -16,11 +16,12 @@ from licensing.domain.errors import LicenceNotFound, VersionMismatch
 from licensing.domain.licence import (
     Application,
     Details,
-    capacity_text,
     check_amendment,
     check_application,
     format_number,
     is_licence_number,
+    issue_record,
+    recorded,
 )
 from licensing.domain.lifecycle import ISSUE, SUSPEND, SUSPENDED
 from licensing.models import AuditEvent, Licence, LicenceSerial, db
@@ -70,7 +71,7 @@ def issue(ctx: Context, application: Application) -> Outcome:
             action=ISSUE,
             from_status=None,
             to_status=licence.status,
-            data=_issue_data(licence),
+            data=issue_record(application),
         )
         return idempotency.remember(write, ctx, request_fingerprint, LicenceView.of(licence, today))
 
@@ -142,7 +143,8 @@ def amend(
                 from_status=licence.status,
                 to_status=licence.status,
                 data={
-                    name: [_wire(name, old), _wire(name, new)] for name, (old, new) in diff.items()
+                    name: [recorded(name, old), recorded(name, new)]
+                    for name, (old, new) in diff.items()
                 },
                 reason=reason,
                 legal_basis=legal_basis,
@@ -227,33 +229,10 @@ def _next_number(session: Session, year: int) -> str:
     return format_number(year, serial.last)
 
 
+# The row and the domain's Details share their field names; these two are the only crossings.
 def _details(licence: Licence) -> Details:
-    return Details(
-        holder_name=licence.holder_name,
-        subtype=licence.subtype,
-        site_address=licence.site_address,
-        region=licence.region,
-        capacity_mw=licence.capacity_mw,
-    )
+    return Details(**{f.name: getattr(licence, f.name) for f in fields(Details)})
 
 
 def _details_columns(details: Details) -> dict[str, Any]:
     return {**vars(details), "holder_name_folded": details.holder_name.casefold()}
-
-
-def _wire(name: str, value: Any) -> Any:
-    """A detail as events carry it: decimals as strings, never floats."""
-    return capacity_text(value) if name == "capacity_mw" else value
-
-
-def _issue_data(licence: Licence) -> dict[str, Any]:
-    return {
-        "holder_name": licence.holder_name,
-        "holder_bin": licence.holder_bin,
-        "subtype": licence.subtype,
-        "site_address": licence.site_address,
-        "region": licence.region,
-        "capacity_mw": capacity_text(licence.capacity_mw),
-        "issued_on": licence.issued_on.isoformat(),
-        "expires_on": licence.expires_on.isoformat(),
-    }

@@ -13,10 +13,10 @@ from licensing.domain.licence import (
     check_amendment,
     check_application,
     format_number,
-    in_force,
     is_overdue,
 )
 from licensing.domain.policy import Policy
+from licensing.domain.standing import standing
 
 TODAY = date(2026, 3, 10)
 POLICY = Policy()
@@ -104,7 +104,8 @@ def test_licence_numbers_are_zero_padded_per_year() -> None:
 def test_in_force_means_issued_or_resumed_and_not_expired(
     status: str, expires_on: date, expected: bool
 ) -> None:
-    assert in_force(status, expires_on, TODAY) is expected
+    in_force = standing(status, date(2025, 1, 1), expires_on, None, TODAY) == "in_force"
+    assert in_force is expected
 
 
 def test_a_suspension_is_overdue_only_after_its_last_day() -> None:
