@@ -10,7 +10,17 @@ from typing import Any
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from licensing import api, cli, config, database, guards, headers, observability, ratelimit
+from licensing import (
+    api,
+    cli,
+    config,
+    database,
+    guards,
+    headers,
+    observability,
+    ratelimit,
+    sessions,
+)
 from licensing.services.signing import Signer
 
 
@@ -32,6 +42,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     guards.init_app(app)
     database.init_app(app)
     ratelimit.init_app(app)
+    sessions.init_app(app)
     api.init_app(app)
     cli.init_app(app)
     return app

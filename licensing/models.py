@@ -221,13 +221,19 @@ class IdempotencyRecord(db.Model):
     __tablename__ = "idempotency_records"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    token_id: Mapped[int] = mapped_column(ForeignKey("api_tokens.id"))
+    # whose key it is: a token's, or a person's in the console (one of the two)
+    token_id: Mapped[int | None] = mapped_column(ForeignKey("api_tokens.id"))
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     key: Mapped[str] = mapped_column(String(255))
     fingerprint: Mapped[str] = mapped_column(String(64))
     result: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(index=True)
 
-    __table_args__ = (UniqueConstraint("token_id", "key"),)
+    __table_args__ = (
+        UniqueConstraint("token_id", "key"),
+        UniqueConstraint("user_id", "key"),
+        CheckConstraint("(token_id IS NULL) != (user_id IS NULL)", name="one_owner"),
+    )
 
 
 class User(db.Model):

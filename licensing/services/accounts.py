@@ -46,7 +46,7 @@ class Person:
 
     @property
     def actor(self) -> Actor:
-        return Actor(name=self.name, role=self.role)
+        return Actor(name=self.name, role=self.role, user_id=self.id)
 
 
 @dataclass(frozen=True)

@@ -41,7 +41,26 @@ def upgrade():
         sa.UniqueConstraint("name", name=op.f("uq_users_name")),
         sa.UniqueConstraint("setup_hash", name=op.f("uq_users_setup_hash")),
     )
+    # a console form's one-time key is a person's, as an API request's key is its token's
+    with op.batch_alter_table("idempotency_records") as batch:
+        batch.alter_column("token_id", existing_type=sa.Integer(), nullable=True)
+        batch.add_column(sa.Column("user_id", sa.Integer(), nullable=True))
+        batch.create_foreign_key(
+            batch.f("fk_idempotency_records_user_id_users"), "users", ["user_id"], ["id"]
+        )
+        batch.create_unique_constraint(
+            batch.f("uq_idempotency_records_user_id"), ["user_id", "key"]
+        )
+        batch.create_check_constraint(
+            batch.f("ck_idempotency_records_one_owner"), "(token_id IS NULL) != (user_id IS NULL)"
+        )
 
 
 def downgrade():
+    with op.batch_alter_table("idempotency_records") as batch:
+        batch.drop_constraint(batch.f("ck_idempotency_records_one_owner"), type_="check")
+        batch.drop_constraint(batch.f("uq_idempotency_records_user_id"), type_="unique")
+        batch.drop_constraint(batch.f("fk_idempotency_records_user_id_users"), type_="foreignkey")
+        batch.drop_column("user_id")
+        batch.alter_column("token_id", existing_type=sa.Integer(), nullable=False)
     op.drop_table("users")
