@@ -1,1 +1,1 @@
-"""Benchmarks, and the synthetic trails they (and a few tests) run on."""
+"""Benchmarks: export, verification and serving speed as ratios against same-run baselines."""

@@ -30,12 +30,12 @@ from pathlib import Path
 import psycopg
 import sqlalchemy as sa
 
-from bench.synthetic import fill
 from licensing import create_app
 from licensing.config import database_url
 from licensing.domain.trail import check_trail
 from licensing.models import db
 from licensing.services import audit_trail
+from tests.synthetic import fill
 
 ROOT = Path(__file__).resolve().parents[1]
 EVENT_COLUMNS = (

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from flask import Flask, abort, request
+import io
+
+from flask import Flask, abort, current_app, request
 
 
 def init_app(app: Flask) -> None:
@@ -11,3 +13,18 @@ def init_app(app: Flask) -> None:
         # no database stores a NUL in text: refuse it here rather than fail there
         if "\x00" in request.path or "%00" in request.query_string.decode("latin-1"):
             abort(400, description="The address contains a NUL character.")
+
+    @app.before_request
+    def _bound_chunked_bodies() -> None:
+        # A body sent without Content-Length (chunked) is cut at MAX_CONTENT_LENGTH by Werkzeug
+        # and read as if it ended there; read one byte past the limit ourselves so that an
+        # oversized body is a 413, whatever its framing.
+        environ = request.environ
+        if request.content_length is not None or not environ.get("wsgi.input_terminated"):
+            return
+        limit = current_app.config["MAX_CONTENT_LENGTH"]
+        body = environ["wsgi.input"].read(limit + 1)
+        if len(body) > limit:
+            abort(413)
+        environ["wsgi.input"] = io.BytesIO(body)
+        environ["CONTENT_LENGTH"] = str(len(body))

@@ -6,15 +6,48 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 GENESIS = "0" * 64
 
+
+@dataclass(frozen=True)
+class EventField:
+    """One key of an audit event: its name as exported and hashed, its JSON type, whether it may
+    be null, and the table column that holds it where the name would clash."""
+
+    name: str
+    kind: type
+    nullable: bool = False
+    column: str | None = None
+
+    @property
+    def attribute(self) -> str:
+        return self.column or self.name
+
+
+# The one declaration of an event's shape, in export order. The table's row, the CSV columns, the
+# API's schema, the fast export walker and the chain rules are all derived from it.
+EVENT_FIELDS = (
+    EventField("seq", int),
+    EventField("licence", str),
+    EventField("action", str),
+    EventField("from", str, nullable=True, column="from_status"),
+    EventField("to", str, column="to_status"),
+    EventField("reason_code", str, nullable=True),
+    EventField("reason", str, nullable=True),
+    EventField("legal_basis", str, nullable=True),
+    EventField("data", dict),
+    EventField("actor", str),
+    EventField("role", str),
+    EventField("request_id", str),
+    EventField("at", str),
+    EventField("prev", str),
+    EventField("hash", str),
+)
 # The keys of an exported event, in canonical (sorted) order.
-EVENT_KEYS = (
-    "action", "actor", "at", "data", "from", "hash", "legal_basis", "licence", "prev", "reason",
-    "reason_code", "request_id", "role", "seq", "to",
-)  # fmt: skip
+EVENT_KEYS = tuple(sorted(field.name for field in EVENT_FIELDS))
 
 
 def canonical_json(obj: Any) -> str:

@@ -18,10 +18,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-CSV_COLUMNS = (
-    "seq", "licence", "action", "from", "to", "reason_code", "reason", "legal_basis", "data",
-    "actor", "role", "request_id", "at", "prev", "hash",
-)  # fmt: skip
+from licensing.domain.chain import EVENT_FIELDS
+
+CSV_COLUMNS = tuple(field.name for field in EVENT_FIELDS)
 NEUTRALISED = ("reason", "legal_basis", "actor")
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 

@@ -13,28 +13,29 @@ from typing import Any, NamedTuple
 
 import msgspec
 
-from licensing.domain.chain import GENESIS, event_problem
+from licensing.domain.chain import EVENT_FIELDS, GENESIS, event_problem
 
 _UNSET = msgspec.UNSET
 
 
-class _Event(msgspec.Struct, kw_only=True, forbid_unknown_fields=True, omit_defaults=True):
-    # Field names are the exported keys; "from" is a Python keyword, hence the rename.
-    action: str
-    actor: str
-    at: str
-    data: dict[str, Any]
-    from_: str | None = msgspec.field(name="from")
-    hash: str | msgspec.UnsetType = _UNSET
-    legal_basis: str | None
-    licence: str
-    prev: str
-    reason: str | None
-    reason_code: str | None
-    request_id: str
-    role: str
-    seq: int
-    to: str
+def _event_struct() -> type[msgspec.Struct]:
+    """The typed event of chain.EVENT_FIELDS: unknown keys refused, nulls only where allowed, the
+    hash optional (it is taken out before the event is re-encoded)."""
+    spec: list[Any] = []
+    for field in EVENT_FIELDS:
+        kind: Any = field.kind if field.kind is not dict else dict[str, Any]
+        if field.nullable:
+            kind = kind | None
+        if field.name == "hash":
+            spec.append((field.name, kind | msgspec.UnsetType, _UNSET))
+        else:
+            spec.append((field.name, kind))
+    return msgspec.defstruct(
+        "_Event", spec, kw_only=True, forbid_unknown_fields=True, omit_defaults=True
+    )
+
+
+_Event = _event_struct()
 
 
 def _no_floats(text: str) -> Any:

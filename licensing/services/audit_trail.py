@@ -12,9 +12,8 @@ from sqlalchemy import ColumnElement, Engine, Select, case, func, literal, selec
 
 from licensing import clock
 from licensing.domain import checkpoints
-from licensing.domain.chain import GENESIS
+from licensing.domain.chain import EVENT_FIELDS, GENESIS
 from licensing.domain.exports import (
-    CSV_COLUMNS,
     EXPORT_FORMATS,
     FORMULA_STARTS,
     NEUTRALISED,
@@ -31,25 +30,8 @@ from licensing.services.signing import Signer
 CHUNK_BYTES = 1 << 16
 ROWS_PER_FETCH = 2000
 
-# CSV_COLUMNS and the columns that hold them, in order.
-COLUMNS = {
-    "seq": AuditEvent.seq,
-    "licence": AuditEvent.licence,
-    "action": AuditEvent.action,
-    "from": AuditEvent.from_status,
-    "to": AuditEvent.to_status,
-    "reason_code": AuditEvent.reason_code,
-    "reason": AuditEvent.reason,
-    "legal_basis": AuditEvent.legal_basis,
-    "data": AuditEvent.data,
-    "actor": AuditEvent.actor,
-    "role": AuditEvent.role,
-    "request_id": AuditEvent.request_id,
-    "at": AuditEvent.at,
-    "prev": AuditEvent.prev,
-    "hash": AuditEvent.hash,
-}
-assert tuple(COLUMNS) == CSV_COLUMNS
+# The columns that hold each key of an event, in export order.
+COLUMNS = {field.name: getattr(AuditEvent, field.attribute) for field in EVENT_FIELDS}
 
 
 @dataclass(frozen=True)

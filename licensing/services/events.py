@@ -6,7 +6,7 @@ import json
 from collections.abc import Iterable
 from typing import Any
 
-from licensing.domain.chain import canonical_json, seal
+from licensing.domain.chain import EVENT_FIELDS, canonical_json, seal
 from licensing.domain.decisions import Decision
 from licensing.domain.timestamps import format_utc
 from licensing.models import AuditEvent
@@ -55,28 +55,21 @@ def append(
             "prev": head.hash,
         }
     )
-    write.session.add(
-        AuditEvent(
-            seq=event["seq"],
-            licence=licence,
-            action=action,
-            from_status=from_status,
-            to_status=to_status,
-            reason_code=reason_code,
-            reason=reason,
-            legal_basis=legal_basis,
-            data=canonical_json(data),
-            actor=event["actor"],
-            role=event["role"],
-            request_id=event["request_id"],
-            at=event["at"],
-            prev=event["prev"],
-            hash=event["hash"],
-            line=canonical_json(event),
-        )
-    )
+    write.session.add(as_row(event))
     head.seq, head.hash, head.at = event["seq"], event["hash"], write.now
     return event
+
+
+def as_row(event: dict[str, Any]) -> AuditEvent:
+    """The stored row of a sealed event: each key in its column (data as canonical JSON), and the
+    whole event's canonical JSON as its line."""
+    columns = {
+        field.attribute: canonical_json(event[field.name])
+        if field.kind is dict
+        else event[field.name]
+        for field in EVENT_FIELDS
+    }
+    return AuditEvent(**columns, line=canonical_json(event))
 
 
 def as_event(row: AuditEvent) -> dict[str, Any]:

@@ -2,6 +2,8 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 from flask import Flask
@@ -174,3 +176,27 @@ def test_control_characters_in_text_are_refused(
 def test_a_nul_in_the_address_is_400(client: FlaskClient, path: str) -> None:
     body = assert_problem(client.get(path), 400)
     assert "NUL" in str(body["detail"])
+
+
+def test_a_database_that_cannot_be_reached_is_a_503_on_reads_and_writes(
+    make_app: Callable[..., Flask], tmp_path: Path
+) -> None:
+    from tests.conftest import POSTGRES_URL
+
+    lost = (
+        "postgresql://127.0.0.1:1/licensing"
+        if POSTGRES_URL
+        else f"sqlite:///{tmp_path}/no/such/folder/licensing.sqlite"
+    )
+    app = make_app(LICENSING_DATABASE_URL=lost, PROPAGATE_EXCEPTIONS=False)
+    client = app.test_client()
+    for response in (
+        client.get(f"{API}/status"),
+        client.get(f"{API}/status/DM-2026-000001"),
+        client.post(
+            f"{API}/licences", json=application(), headers={"Authorization": "Bearer lic_x"}
+        ),
+    ):
+        body = assert_problem(response, 503)
+        assert response.headers["Retry-After"] and "nothing was written" in body["detail"]
+    assert client.get("/readyz").status_code == 503

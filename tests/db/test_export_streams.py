@@ -7,12 +7,12 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from bench.synthetic import fill
 from licensing.domain.exports import CSV_COLUMNS
 from licensing.models import db
 from licensing.services import audit_trail
 from licensing.services.audit_trail import CHUNK_BYTES, TrailFilters
 from tests.factories import API, act, decision, issue
+from tests.synthetic import fill
 
 TRICKY = [
     '=SUM(A1:A9), "quoted", and a comma',

@@ -42,3 +42,13 @@ def test_upgrade_builds_an_empty_sqlite_file_and_downgrade_removes_everything(
         assert set(inspect(db.engine).get_table_names()) == {"alembic_version"}
         flask_migrate.upgrade()
         assert "audit_events" in inspect(db.engine).get_table_names()
+
+
+def test_every_event_key_has_its_column() -> None:
+    from licensing.domain.chain import EVENT_FIELDS
+    from licensing.models import AuditEvent
+
+    columns = set(AuditEvent.__table__.columns.keys())
+    assert {field.attribute for field in EVENT_FIELDS} | {"line"} == columns
+    for field in EVENT_FIELDS:
+        assert AuditEvent.__table__.columns[field.attribute].nullable == field.nullable, field

@@ -14,10 +14,10 @@ from urllib.parse import urlsplit
 import pytest
 import sqlalchemy as sa
 
-from bench.synthetic import fill
 from licensing.config import database_url
 from licensing.domain.checkpoints import read
 from tests.e2e.conftest import Server
+from tests.synthetic import fill
 
 pytestmark = pytest.mark.e2e
 

@@ -6,6 +6,7 @@ import marshmallow as ma
 from marshmallow import fields, validate
 
 from licensing.api.schemas import MAX_SEQ, Count, Instant, PageQuerySchema, Text, page_of
+from licensing.domain.chain import EVENT_FIELDS
 from licensing.domain.exports import EXPORT_FORMATS
 from licensing.domain.lifecycle import ACTIONS
 from licensing.domain.text import NAME
@@ -13,24 +14,34 @@ from licensing.domain.text import NAME
 FORMATS = ("json", *EXPORT_FORMATS)
 
 
-class EventSchema(ma.Schema):
-    """An audit event in the exported format; `hash` is SHA-256 over its canonical JSON."""
+_EVENT_DOCS = {
+    "action": {"enum": list(ACTIONS)},
+    "at": {"format": "date-time", "example": "2026-11-28T19:51:57.123456Z"},
+    "hash": {"description": "SHA-256 over the event's canonical JSON without this key"},
+    "prev": {"description": "The hash of the event before (64 zeros for the first)"},
+    "data": {"description": "What the action set: the new licence, a suspension's end, changes"},
+}
+_EVENT_KINDS: dict[type, type[fields.Field]] = {
+    int: fields.Integer,
+    str: fields.String,
+    dict: fields.Dict,
+}
 
-    seq = fields.Integer()
-    licence = fields.String()
-    action = fields.String(validate=validate.OneOf(ACTIONS))
-    from_ = fields.String(attribute="from", data_key="from", allow_none=True)
-    to = fields.String()
-    reason_code = fields.String(allow_none=True)
-    reason = fields.String(allow_none=True)
-    legal_basis = fields.String(allow_none=True)
-    data = fields.Dict()
-    actor = fields.String()
-    role = fields.String()
-    request_id = fields.String()
-    at = fields.String(metadata={"format": "date-time", "example": "2026-11-28T19:51:57.123456Z"})
-    prev = fields.String()
-    hash = fields.String()
+
+def _event_schema() -> type[ma.Schema]:
+    """An audit event in the exported format, from the one declaration of its fields."""
+    return ma.Schema.from_dict(
+        {
+            field.name: _EVENT_KINDS[field.kind](
+                allow_none=field.nullable, metadata=_EVENT_DOCS.get(field.name, {})
+            )
+            for field in EVENT_FIELDS
+        },
+        name="EventSchema",
+    )
+
+
+EventSchema = _event_schema()
 
 
 EventPageSchema = page_of(EventSchema)
