@@ -1,5 +1,5 @@
-"""Operator commands, `flask --app licensing tokens|users|demo|audit|keys ...`, each calling a
-service."""
+"""Operator commands, `flask --app licensing tokens|users|demo|audit|keys|reason-codes ...`; each
+calls a service."""
 
 from __future__ import annotations
 
@@ -20,10 +20,11 @@ from licensing.domain import checkpoints
 from licensing.domain.errors import InvalidFields
 from licensing.domain.exports import EXPORT_FORMATS
 from licensing.domain.lifecycle import ACTIONS
+from licensing.domain.reasons import LANGUAGES
 from licensing.domain.roles import REGULATOR, ROLES
 from licensing.domain.trail import check_trail
 from licensing.models import db
-from licensing.services import accounts, audit_trail, demo, signing, tokens, verification
+from licensing.services import accounts, audit_trail, demo, public, signing, tokens, verification
 from licensing.services.context import Actor, Context
 
 tokens_cli = AppGroup("tokens", help="Create, list and revoke API tokens.")
@@ -36,6 +37,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(demo_command)
     app.cli.add_command(audit_cli)
     app.cli.add_command(keys_cli)
+    app.cli.add_command(reason_codes_command)
 
 
 def main() -> None:
@@ -323,3 +325,14 @@ def _progress(total: int) -> Any:
     )
     bar.render_progress()
     return bar
+
+
+@click.command("reason-codes")
+@click.option("--lang", type=click.Choice(LANGUAGES), default="en", show_default=True)
+@with_appcontext
+def reason_codes_command(lang: str) -> None:
+    """List the reason-code catalogue: each code, the actions this registry accepts it for, its
+    label and the provision it rests on."""
+    for reason in public.reason_codes(current_app.config["LICENSING_POLICY"]):
+        accepted = ",".join(reason.accepted_for) or "-"
+        click.echo(f"{reason.code}\t{accepted}\t{reason.labels[lang]}\t{reason.article[lang]}")

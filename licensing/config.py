@@ -11,7 +11,8 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from licensing.domain.lifecycle import STATUS_ACTIONS
-from licensing.domain.policy import DEFAULT_REASON_CODES, Policy
+from licensing.domain.policy import Policy
+from licensing.domain.reasons import CATALOGUE, DEFAULT_REASON_CODES, reason_code_problems
 from licensing.domain.signin import SignInPolicy
 
 PREFIX = "LICENSING_"
@@ -49,7 +50,7 @@ SETTINGS = (
     Setting("SUSPENSION_MAX_MONTHS", "6", "longest suspension, in months ahead"),
     *(
         Setting(f"REASON_CODES_{action.upper()}", ",".join(DEFAULT_REASON_CODES[action]),
-                f"comma-separated reason codes accepted for `{action}`")
+                f"comma-separated reason codes accepted for `{action}`, from the catalogue")
         for action in STATUS_ACTIONS
     ),
     Setting("MAX_BODY_BYTES", "1048576", "largest request body accepted (413 above)"),
@@ -145,9 +146,14 @@ def _policy(raw: Mapping[str, str]) -> Policy:
         )
         for action in STATUS_ACTIONS
     }
-    for codes in reason_codes.values():
+    for action, codes in reason_codes.items():
         if odd := [code for code in codes if not _REASON_CODE.fullmatch(code)]:
             raise ConfigError(f"reason codes are lowercase words joined by _, not {odd[0]!r}")
+        if problems := reason_code_problems(action, codes):
+            raise ConfigError(
+                f"{PREFIX}REASON_CODES_{action.upper()}: {'; '.join(problems)} "
+                f"(the catalogue: {', '.join(CATALOGUE)})"
+            )
     try:
         issue_dates_from = date.fromisoformat(raw["ISSUE_DATES_FROM"])
     except ValueError:

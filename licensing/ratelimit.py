@@ -4,7 +4,8 @@ configured."""
 from __future__ import annotations
 
 import time
-from typing import TypeVar
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from flask import Blueprint, Flask, Response, current_app
 from flask_limiter import Limiter
@@ -23,6 +24,10 @@ _public = limiter.shared_limit(
     lambda: current_app.config["LICENSING_RATELIMIT_PUBLIC"], scope=PUBLIC_SCOPE
 )
 
+# Names of the blueprints and views under the public limit, so the API's document can declare the
+# 429 they may answer (flask-limiter keeps its own record private and evaluated per request).
+_LIMITED: set[str] = set()
+
 
 def init_app(app: Flask) -> None:
     limiter.init_app(app)
@@ -32,10 +37,22 @@ def init_app(app: Flask) -> None:
 def public_limit(target: T) -> T:
     """Count a blueprint or view against the public budget (LICENSING_RATELIMIT_PUBLIC), which all
     public routes share per client address."""
+    _LIMITED.add(_name(target))
     if isinstance(target, Blueprint):
         _public(target)
         return target
     return _public(target)  # type: ignore[call-overload,no-any-return]
+
+
+def is_public_limited(blueprint: str, view: Callable[..., Any]) -> bool:
+    """Whether the view (as registered in the app) or its blueprint is under the public limit."""
+    return blueprint in _LIMITED or _name(view) in _LIMITED
+
+
+def _name(target: Any) -> str:
+    if isinstance(target, Blueprint):
+        return target.name
+    return f"{target.__module__}.{target.__name__}"
 
 
 def _retry_after(response: Response) -> Response:

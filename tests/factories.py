@@ -73,6 +73,23 @@ def decision(action: str = "suspend", **overrides: Any) -> dict[str, Any]:
     if action == "suspend":
         body["until"] = UNTIL
     body.update(overrides)
+    body.setdefault("decision", act_of(body.get("reason_code")))
+    return {k: v for k, v in body.items() if v is not ...}
+
+
+def act_of(reason_code: Any = None, **overrides: Any) -> dict[str, Any]:
+    """A decision taken today (on the registry's clock, in its time zone): a court's for the
+    reason code court_order, the licensor's otherwise."""
+    from zoneinfo import ZoneInfo
+
+    from licensing import clock
+
+    body = {
+        "number": "17-ЛЦ/2026",
+        "date": clock.now().astimezone(ZoneInfo("Asia/Almaty")).date().isoformat(),
+        "by": "court" if reason_code == "court_order" else "licensor",
+    }
+    body.update(overrides)
     return {k: v for k, v in body.items() if v is not ...}
 
 

@@ -120,10 +120,11 @@ def _move(visit: int, row: dict[str, Any]) -> tuple[str, str | None, str, dict[s
         return "issue", None, "issued", data
     status = row["status"]
     step = (visit - 1) % 3
+    decision = {"number": f"{visit}-ЛЦ/2026", "date": "2026-11-01", "by": "licensor"}
     if step == 0:
-        return "suspend", status, "suspended", {"until": UNTIL}
+        return "suspend", status, "suspended", {"until": UNTIL, "decision": decision}
     if step == 1:
-        return "resume", status, "resumed", {}
+        return "resume", status, "resumed", {"decision": decision}
     old = row["holder_name"]
     return "amend", status, status, {"holder_name": [old, NAMES[old == NAMES[0]]]}
 

@@ -11,6 +11,8 @@ from licensing.api import docs, health, problems
 from licensing.api.audit.routes import blp as audit_blp
 from licensing.api.keys.routes import blp as keys_blp
 from licensing.api.licences.routes import blp as licences_blp
+from licensing.api.openapi import ProblemsPlugin
+from licensing.api.reasons.routes import blp as reasons_blp
 from licensing.api.schemas import ProblemSchema
 from licensing.api.status.routes import blp as status_blp
 
@@ -21,6 +23,8 @@ class RegistryApi(Api):
     """flask-smorest's Api, answering every HTTP error as RFC 9457 problem+json."""
 
     ERROR_SCHEMA = ProblemSchema
+    # each operation lists the errors it can give (see openapi.py), so no catch-all hides one
+    DEFAULT_ERROR_RESPONSE_NAME = None
 
     def handle_http_exception(self, error: HTTPException) -> Response:  # type: ignore[override]
         return problems.from_http_exception(error)
@@ -37,11 +41,12 @@ def init_app(app: Flask) -> None:
             "components": {"securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer"}}},
         },
     )
-    api = RegistryApi(app)
+    api = RegistryApi(app, spec_kwargs={"extra_plugins": [ProblemsPlugin(app)]})
     for blueprint, prefix in (
         (health.blp, None),
         (licences_blp, f"{PREFIX}/licences"),
         (status_blp, f"{PREFIX}/status"),
+        (reasons_blp, f"{PREFIX}/reason-codes"),
         (audit_blp, f"{PREFIX}/audit"),
         (keys_blp, "/.well-known"),
     ):

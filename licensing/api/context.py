@@ -12,7 +12,7 @@ from licensing.domain.errors import InvalidFields
 from licensing.services.context import Actor, Context, IdempotencyKey
 
 ANONYMOUS = Actor(name="anonymous", role="public")
-_KEY = re.compile(r"[\x21-\x7e]{1,255}")  # visible ASCII
+KEY_PATTERN = re.compile(r"[\x21-\x7e]{1,255}")  # visible ASCII
 
 
 def current_context() -> Context:
@@ -28,7 +28,7 @@ def _idempotency_key() -> IdempotencyKey | None:
     value = request.headers.get("Idempotency-Key")
     if value is None or request.method != "POST":
         return None
-    if not _KEY.fullmatch(value):
+    if not KEY_PATTERN.fullmatch(value):
         raise InvalidFields({"Idempotency-Key": ["Must be 1 to 255 visible ASCII characters."]})
     ttl = timedelta(hours=current_app.config["LICENSING_IDEMPOTENCY_TTL_HOURS"])
     return IdempotencyKey(value, ttl)

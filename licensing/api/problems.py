@@ -99,17 +99,26 @@ def from_http_exception(error: HTTPException) -> Response:
 
 
 def field_errors(messages: Mapping[str, Any] | None) -> dict[str, Any] | None:
-    """webargs groups errors by location ({"json": {"field": [...]}}); clients want fields."""
+    """webargs groups errors by location ({"json": {"field": [...]}}); clients want fields, and a
+    nested object's fields by their dotted path (`decision.date`)."""
     if not messages:
         return None
     flat: dict[str, Any] = {}
     for location, errors in messages.items():
         if isinstance(errors, Mapping):
             for field, field_messages in errors.items():
-                flat["body" if field == "_schema" else field] = field_messages
+                _flatten(flat, "body" if field == "_schema" else str(field), field_messages)
         else:
             flat["body" if location == "json" else location] = errors
     return flat
+
+
+def _flatten(flat: dict[str, Any], name: str, messages: Any) -> None:
+    if not isinstance(messages, Mapping):
+        flat[name] = messages
+        return
+    for field, inner in messages.items():
+        _flatten(flat, name if field == "_schema" else f"{name}.{field}", inner)
 
 
 def handle_errors_of(blueprint: Blueprint) -> None:

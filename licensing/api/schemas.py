@@ -127,6 +127,10 @@ def page_of(item: type[ma.Schema]) -> type[ma.Schema]:
 class ProblemSchema(ma.Schema):
     """RFC 9457 problem details."""
 
+    class Meta:
+        # RFC 9457 lets a problem type carry extension members of its own
+        unknown = ma.INCLUDE
+
     type = fields.String(metadata={"example": "about:blank"})
     title = fields.String()
     status = fields.Integer()
@@ -137,4 +141,25 @@ class ProblemSchema(ma.Schema):
         keys=fields.String(),
         values=fields.List(fields.String()),
         metadata={"description": "For invalid input: the messages for each field."},
+    )
+    current_status = fields.String(
+        metadata={"description": "For an action not allowed: the licence's status."}
+    )
+    allowed_actions = fields.List(
+        fields.String(),
+        metadata={"description": "For an action not allowed: what the status allows."},
+    )
+    current_version = fields.Integer(
+        metadata={"description": "For a stale `If-Match`: the licence's current version."}
+    )
+
+
+class ValidationProblemSchema(ProblemSchema):
+    """A 422: the problem, with the messages for each field that is not valid."""
+
+    errors = fields.Dict(
+        keys=fields.String(),
+        values=fields.List(fields.String()),
+        required=True,
+        metadata={"description": "The messages for each field, by field name."},
     )

@@ -1,88 +1,61 @@
-"""A regulator's decision to suspend, resume or revoke: reason code, reason, legal basis, and for a
-suspension its end date."""
+"""A decision: the act a status change rests on, as the law records it (the licensor's order or a
+court's decision), with its own number and date."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import date
+from typing import Any
 
-from licensing.domain.dates import add_months
-from licensing.domain.errors import InvalidFields
-from licensing.domain.lifecycle import SUSPEND
-from licensing.domain.policy import Policy
 from licensing.domain.text import TextRule, normalise_text
 
-TEXT_RULES = {
-    "reason": TextRule(2000, multiline=True),
-    "legal_basis": TextRule(500, multiline=True),
-}
+LICENSOR, COURT = "licensor", "court"
+DECIDED_BY = (LICENSOR, COURT)
+COURT_ORDER = "court_order"  # the one reason code a court's decision goes with, and only with it
+
+NUMBER_RULE = TextRule(64)
 
 
 @dataclass(frozen=True)
 class Decision:
-    reason_code: str
-    reason: str
-    legal_basis: str
-    until: date | None = None
+    number: str
+    date: date
+    by: str
+
+    def as_data(self) -> dict[str, str]:
+        """The decision as an event's `data` records it."""
+        return {"number": self.number, "date": self.date.isoformat(), "by": self.by}
 
 
-def check_decision(
-    action: str, decision: Decision, policy: Policy, today: date, expires_on: date
-) -> Decision:
-    """The decision, normalised, or InvalidFields naming each field that breaks a rule."""
+def decision_problems(
+    decision: Decision, reason_code: str, issued_on: date, today: date
+) -> dict[str, list[str]]:
+    """Each rule the decision breaks, keyed by its field as a client names it (`decision.date`)."""
     errors: dict[str, list[str]] = {}
-    codes = policy.reason_codes.get(action, ())
-    if decision.reason_code not in codes:
-        errors["reason_code"] = [
-            f"Must be one of the reason codes for {action}: {', '.join(codes)}."
+    if problems := NUMBER_RULE.problems(decision.number):
+        errors["decision.number"] = problems
+    if decision.date > today:
+        errors["decision.date"] = [f"Must not be in the future (today is {today.isoformat()})."]
+    elif decision.date < issued_on:
+        errors["decision.date"] = [
+            f"Must not be before the licence was issued ({issued_on.isoformat()})."
         ]
-    for name, rule in TEXT_RULES.items():
-        if problems := rule.problems(getattr(decision, name)):
-            errors[name] = problems
-    if action == SUSPEND:
-        if problem := _until_problem(decision.until, policy, today, expires_on):
-            errors["until"] = [problem]
-    elif decision.until is not None:
-        errors["until"] = ["Only a suspension has an end date."]
-    if errors:
-        raise InvalidFields(errors)
-    return replace(
-        decision, **{name: normalise_text(getattr(decision, name)) for name in TEXT_RULES}
-    )
+    if decision.by not in DECIDED_BY:
+        errors["decision.by"] = [f"Must be one of: {', '.join(DECIDED_BY)}."]
+    elif (decision.by == COURT) != (reason_code == COURT_ORDER):
+        errors["decision.by"] = [
+            "A court's decision goes with the reason code court_order, and court_order only "
+            "with a court's decision."
+        ]
+    return errors
 
 
-def suspension_window(policy: Policy, today: date) -> tuple[date, date]:
-    """The earliest and latest end date a suspension decided `today` may have."""
-    return (
-        add_months(today, policy.suspension_min_months),
-        add_months(today, policy.suspension_max_months),
-    )
+def normalised(decision: Decision) -> Decision:
+    """The decision as stored (call on one without problems)."""
+    return replace(decision, number=normalise_text(decision.number))
 
 
-def _until_problem(until: date | None, policy: Policy, today: date, expires_on: date) -> str | None:
-    if until is None:
-        return "A suspension needs the date it ends."
-    earliest, latest = suspension_window(policy, today)
-    if not earliest <= until <= latest:
-        return (
-            f"Must be between {earliest.isoformat()} and {latest.isoformat()}: "
-            f"a suspension lasts {policy.suspension_min_months} to "
-            f"{policy.suspension_max_months} months."
-        )
-    if until > expires_on:
-        return f"Must not be after the licence expires ({expires_on.isoformat()})."
-    return None
-
-
-def check_notes(reason: str | None, legal_basis: str | None) -> tuple[str | None, str | None]:
-    """An amendment's optional reason and legal basis, normalised; InvalidFields when a given one
-    breaks the text rule."""
-    given = {"reason": reason, "legal_basis": legal_basis}
-    errors = {
-        name: problems
-        for name, value in given.items()
-        if value is not None and (problems := TEXT_RULES[name].problems(value))
-    }
-    if errors:
-        raise InvalidFields(errors)
-    return reason and normalise_text(reason), legal_basis and normalise_text(legal_basis)
+def decision_from_data(data: dict[str, Any]) -> dict[str, str] | None:
+    """The decision an event's data records, None for events written before decisions existed."""
+    decision = data.get("decision")
+    return dict(decision) if isinstance(decision, dict) else None

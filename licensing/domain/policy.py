@@ -5,19 +5,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from types import MappingProxyType
 from zoneinfo import ZoneInfo
 
 from licensing.domain.lifecycle import RESUME, REVOKE, SUSPEND
-
-DEFAULT_REASON_CODES: Mapping[str, tuple[str, ...]] = MappingProxyType(
-    {
-        SUSPEND: ("violation_found", "court_order", "holder_request"),
-        RESUME: ("violation_remedied", "court_order", "holder_request"),
-        REVOKE: ("unremedied_violation", "court_order", "holder_request", "holder_liquidated"),
-    }
-)
-
+from licensing.domain.reasons import DEFAULT_REASON_CODES, reason_code_problems
 
 LAW_IN_FORCE = date(2023, 4, 1)  # the Law "On Digital Assets": no licence is older
 
@@ -41,6 +32,9 @@ class Policy:
         missing = {SUSPEND, RESUME, REVOKE} - {a for a, codes in self.reason_codes.items() if codes}
         if missing:
             raise ValueError(f"no reason codes configured for {', '.join(sorted(missing))}")
+        for action, codes in self.reason_codes.items():
+            if problems := reason_code_problems(action, codes):
+                raise ValueError(f"reason codes for {action}: {'; '.join(problems)}")
 
     def today(self, now: datetime) -> date:
         """The legal date in the registry's time zone at the instant `now`."""

@@ -4,18 +4,19 @@ amendments and revocations in their histories. Deterministic, so every demo look
 from __future__ import annotations
 
 import random
-from datetime import timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 
 from sqlalchemy import func, select
 
 from licensing import clock
 from licensing.domain.dates import add_months
-from licensing.domain.decisions import Decision
+from licensing.domain.decisions import COURT, COURT_ORDER, LICENSOR, Decision
 from licensing.domain.holder import with_check_digit
 from licensing.domain.licence import Application
 from licensing.domain.lifecycle import AMEND, RESUME, REVOKE, SUSPEND
 from licensing.domain.roles import AUDITOR, MINER, REGULATOR
+from licensing.domain.status_changes import StatusChange
 from licensing.models import Licence, db
 from licensing.services import licences, tokens
 from licensing.services.context import Context
@@ -95,6 +96,7 @@ def load(ctx: Context) -> int:
     rng = random.Random(2023)
     bins = _holder_bins(rng)
     today = ctx.policy.today(clock.now())
+    decided = 0
     for i in range(LICENCES):
         holder = i % len(HOLDERS) if i < len(HOLDERS) else rng.randrange(len(HOLDERS))
         name, region, site = HOLDERS[holder]
@@ -125,8 +127,17 @@ def load(ctx: Context) -> int:
                 continue
             code, reason = rng.choice(REASONS[action])
             until = add_months(today, rng.randrange(2, 6)) if action == SUSPEND else None
-            licences.change_status(ctx, number, action, Decision(code, reason, LEGAL_BASIS, until))
+            decided += 1
+            change = StatusChange(code, reason, LEGAL_BASIS, _decision(decided, code, today), until)
+            licences.change_status(ctx, number, action, change)
     return LICENCES
+
+
+def _decision(n: int, reason_code: str, today: date) -> Decision:
+    """The demo's n-th decision: the licensor's order, or a court's decision for a court order."""
+    if reason_code == COURT_ORDER:
+        return Decision(f"7594-{today:%y}-00-2а/{n}", today, COURT)
+    return Decision(f"{n}-ЛЦ/{today.year}", today, LICENSOR)
 
 
 def make_tokens() -> list[tuple[str, str, str, str | None]]:

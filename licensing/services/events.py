@@ -7,7 +7,6 @@ from collections.abc import Iterable
 from typing import Any
 
 from licensing.domain.chain import EVENT_FIELDS, canonical_json, seal
-from licensing.domain.decisions import Decision
 from licensing.domain.timestamps import format_utc
 from licensing.models import AuditEvent
 from licensing.services.context import Context
@@ -23,20 +22,12 @@ def append(
     from_status: str | None,
     to_status: str,
     data: dict[str, Any],
-    decision: Decision | None = None,
+    reason_code: str | None = None,
     reason: str | None = None,
     legal_basis: str | None = None,
 ) -> dict[str, Any]:
     """Chain one event onto the head, inside the caller's write transaction."""
     head = write.head
-    if decision is not None:
-        reason_code, reason, legal_basis = (
-            decision.reason_code,
-            decision.reason,
-            decision.legal_basis,
-        )
-    else:
-        reason_code = None
     event = seal(
         {
             "seq": head.seq + 1,

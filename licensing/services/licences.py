@@ -11,7 +11,6 @@ from sqlalchemy.orm import Session
 
 from licensing import clock
 from licensing.domain import lifecycle
-from licensing.domain.decisions import Decision, check_decision, check_notes
 from licensing.domain.errors import LicenceNotFound, VersionMismatch
 from licensing.domain.licence import (
     Application,
@@ -23,7 +22,8 @@ from licensing.domain.licence import (
     issue_record,
     recorded,
 )
-from licensing.domain.lifecycle import ISSUE, SUSPEND, SUSPENDED
+from licensing.domain.lifecycle import ISSUE, SUSPENDED
+from licensing.domain.status_changes import StatusChange, check_notes, check_status_change
 from licensing.models import AuditEvent, Licence, LicenceSerial, db
 from licensing.services import events, idempotency
 from licensing.services.context import Actor, Context
@@ -80,22 +80,24 @@ def change_status(
     ctx: Context,
     number: str,
     action: str,
-    decision: Decision,
+    change: StatusChange,
     expected_versions: frozenset[int] | None = None,
 ) -> Outcome:
-    """Suspend, resume or revoke."""
-    request_fingerprint = idempotency.fingerprint(action, number, decision)
+    """Suspend, resume or revoke, on the grounds and the decision `change` gives."""
+    request_fingerprint = idempotency.fingerprint(action, number, change)
     with write_transaction() as write:
         if replayed := idempotency.replay(write, ctx, request_fingerprint):
             return replayed
         licence = _locked(write, ctx.actor, number, expected_versions)
         today = ctx.policy.today(write.now)
         new_status = lifecycle.next_status(licence.status, action)
-        decision = check_decision(action, decision, ctx.policy, today, licence.expires_on)
+        change = check_status_change(
+            action, change, ctx.policy, today, licence.issued_on, licence.expires_on
+        )
         old_status = licence.status
         licence.status = new_status
         licence.status_since = write.now
-        licence.suspended_until = decision.until if new_status == SUSPENDED else None
+        licence.suspended_until = change.until if new_status == SUSPENDED else None
         licence.updated_at = write.now
         write.session.flush()
         events.append(
@@ -105,10 +107,10 @@ def change_status(
             action=action,
             from_status=old_status,
             to_status=new_status,
-            decision=decision,
-            data={"until": decision.until.isoformat()}
-            if action == SUSPEND and decision.until
-            else {},
+            data=change.event_data(),
+            reason_code=change.reason_code,
+            reason=change.reason,
+            legal_basis=change.legal_basis,
         )
         return idempotency.remember(write, ctx, request_fingerprint, LicenceView.of(licence, today))
 

@@ -2,24 +2,108 @@
 
 from __future__ import annotations
 
+import json
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
 from sqlalchemy import select
 
 from licensing import clock
+from licensing.domain.decisions import decision_from_data
 from licensing.domain.errors import LicenceNotFound
 from licensing.domain.licence import is_licence_number
+from licensing.domain.lifecycle import ISSUE, STATUS_ACTIONS, SUSPEND
 from licensing.domain.policy import Policy
-from licensing.models import Licence, db
+from licensing.domain.reasons import CATALOGUE
+from licensing.domain.timestamps import parse_utc
+from licensing.models import AuditEvent, Licence, db
 from licensing.services.listing import contains, paginate, standing_is
 from licensing.services.results import LicenceView, Page, PublicLicenceView
 
 
+@dataclass(frozen=True)
+class TimelineEntry:
+    """One step of a licence's public life: its issue or a status change, with the grounds and
+    the decision it rests on; never who recorded it, the request, or the holder's details."""
+
+    at: datetime
+    date: date  # the legal date, in the registry's time zone
+    action: str
+    from_status: str | None
+    to_status: str
+    reason_code: str | None
+    legal_basis: str | None
+    until: str | None
+    # None for status changes recorded before decisions were
+    decision: dict[str, str] | None
+
+
+@dataclass(frozen=True)
+class ReasonCode:
+    """A catalogue entry as the public reads it, with the actions this registry accepts it for."""
+
+    code: str
+    actions: tuple[str, ...]
+    accepted_for: tuple[str, ...]
+    labels: dict[str, str]
+    article: dict[str, str]
+
+
 def lookup(policy: Policy, number: str) -> PublicLicenceView:
+    return PublicLicenceView.of(LicenceView.of(_licence(number), policy.today(clock.now())))
+
+
+def timeline(policy: Policy, number: str) -> list[TimelineEntry]:
+    """The licence's issue and status changes, oldest first (amendments are not part of it)."""
+    _licence(number)
+    rows = db.session.scalars(
+        select(AuditEvent)
+        .where(AuditEvent.licence == number, AuditEvent.action.in_((ISSUE, *STATUS_ACTIONS)))
+        .order_by(AuditEvent.seq)
+    )
+    return [_entry(policy, row) for row in rows]
+
+
+def reason_codes(policy: Policy) -> list[ReasonCode]:
+    """The whole reason-code catalogue, in its order."""
+    return [
+        ReasonCode(
+            code=reason.code,
+            actions=reason.actions,
+            accepted_for=tuple(
+                action for action in STATUS_ACTIONS if code in policy.reason_codes.get(action, ())
+            ),
+            labels=dict(reason.labels),
+            article=reason.article.citations(),
+        )
+        for code, reason in CATALOGUE.items()
+    ]
+
+
+def _licence(number: str) -> Licence:
     if not is_licence_number(number):
         raise LicenceNotFound(number)
     licence = db.session.scalars(select(Licence).where(Licence.number == number)).one_or_none()
     if licence is None:
         raise LicenceNotFound(number)
-    return PublicLicenceView.of(LicenceView.of(licence, policy.today(clock.now())))
+    return licence
+
+
+def _entry(policy: Policy, row: AuditEvent) -> TimelineEntry:
+    data: dict[str, Any] = json.loads(row.data)
+    at = parse_utc(row.at)
+    return TimelineEntry(
+        at=at,
+        date=policy.today(at),
+        action=row.action,
+        from_status=row.from_status,
+        to_status=row.to_status,
+        reason_code=row.reason_code,
+        legal_basis=row.legal_basis,
+        until=data.get("until") if row.action == SUSPEND else None,
+        decision=decision_from_data(data),
+    )
 
 
 def search(

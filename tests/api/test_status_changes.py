@@ -8,7 +8,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from tests.conftest import Clock
-from tests.factories import API, UNTIL, act, bearer, decision, issue, written
+from tests.factories import API, TODAY, UNTIL, act, bearer, decision, issue, written
 
 
 def test_suspending_records_until_and_takes_the_licence_out_of_force(
@@ -39,8 +39,11 @@ def test_the_full_lifecycle_chains_five_events(
     ]
     assert [e["seq"] for e in events] == [1, 2, 3, 4, 5]
     assert all(later["prev"] == earlier["hash"] for earlier, later in itertools.pairwise(events))
-    assert events[1]["data"] == {"until": UNTIL} and events[2]["data"] == {}
+    order = {"number": "17-ЛЦ/2026", "date": TODAY, "by": "licensor"}
+    assert events[1]["data"] == {"until": UNTIL, "decision": order}
+    assert events[2]["data"] == {"decision": order}
     assert events[4]["reason_code"] == "court_order"
+    assert events[4]["data"] == {"decision": {**order, "by": "court"}}
     licence = client.get(f"{API}/licences/{number}", headers=regulator).get_json()
     assert (licence["status"], licence["allowed_actions"], licence["suspended_until"]) == (
         "revoked", [], None,

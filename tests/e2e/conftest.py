@@ -68,21 +68,26 @@ def _free_port() -> int:
 def start_server(databases: Databases, tmp_path: Path) -> Iterator[Callable[..., Server]]:
     """Start gunicorn (sync workers, as in production) on this test's database."""
     database = databases.fresh(tmp_path)
-    processes: list[subprocess.Popen[str]] = []
+    processes: list[tuple[subprocess.Popen[str], Path]] = []
 
-    def start(workers: int = 2) -> Server:
+    def start(workers: int = 2, **settings: str) -> Server:
+        """`settings`: LICENSING_* environment variables for the server and its commands."""
         env = {
             **os.environ,  # noqa: TID251
             "LICENSING_DATABASE_URL": database,
             "LICENSING_SIGNING_KEY_FILE": str(tmp_path / "signing-key.pem"),
+            **settings,
         }
         port = _free_port()
         command = [str(BIN / "gunicorn"), "--workers", str(workers), "--bind", f"127.0.0.1:{port}"]
-        process = subprocess.Popen(
-            [*command, "wsgi:app"], env=env, cwd=ROOT, stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT, text=True,
-        )  # fmt: skip
-        processes.append(process)
+        # a file, not a pipe: a busy test can log more than a pipe holds, which would stall gunicorn
+        log = tmp_path / f"gunicorn-{port}.log"
+        with log.open("w") as output:
+            process = subprocess.Popen(
+                [*command, "wsgi:app"], env=env, cwd=ROOT, stdout=output,
+                stderr=subprocess.STDOUT, text=True,
+            )  # fmt: skip
+        processes.append((process, log))
         server = Server(f"http://127.0.0.1:{port}", env)
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
@@ -94,9 +99,10 @@ def start_server(databases: Databases, tmp_path: Path) -> Iterator[Callable[...,
         raise RuntimeError("the server did not become ready")
 
     yield start
-    for process in processes:
+    for process, log in processes:
         process.terminate()
-        output, _ = process.communicate(timeout=30)
+        process.wait(timeout=30)
+        output = log.read_text()
         assert "Traceback" not in output, output
 
 

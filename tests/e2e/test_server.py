@@ -6,7 +6,8 @@ from __future__ import annotations
 import hashlib
 import itertools
 import json
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -24,8 +25,13 @@ APPLICATION = {
 }
 
 
-def decision(code: str, until: str | None = None) -> dict[str, str]:
-    body = {"reason_code": code, "reason": "Проверка", "legal_basis": "ст. 9"}
+def decision(code: str, until: str | None = None) -> dict[str, object]:
+    act = {
+        "number": "17-ЛЦ/2026",
+        "date": datetime.now(ZoneInfo("Asia/Almaty")).date().isoformat(),
+        "by": "court" if code == "court_order" else "licensor",
+    }
+    body = {"reason_code": code, "reason": "Проверка", "legal_basis": "ст. 9", "decision": act}
     return body | ({"until": until} if until else {})
 
 

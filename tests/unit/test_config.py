@@ -30,8 +30,11 @@ def test_postgresql_urls_use_psycopg_3(url: str, expected: str) -> None:
 
 
 def test_reason_codes_are_configurable_per_action() -> None:
-    config = load("/i", {"LICENSING_REASON_CODES_SUSPEND": " grid_emergency , court_order ,"})
-    assert config["LICENSING_POLICY"].reason_codes["suspend"] == ("grid_emergency", "court_order")
+    config = load("/i", {"LICENSING_REASON_CODES_SUSPEND": " false_information , court_order ,"})
+    assert config["LICENSING_POLICY"].reason_codes["suspend"] == (
+        "false_information",
+        "court_order",
+    )
 
 
 @pytest.mark.parametrize(
@@ -44,6 +47,8 @@ def test_reason_codes_are_configurable_per_action() -> None:
         ("LICENSING_REASON_CODES_REVOKE", " , "),
         ("LICENSING_REASON_CODES_SUSPEND", "violation_found,=cmd"),
         ("LICENSING_REASON_CODES_RESUME", "Court Order"),
+        ("LICENSING_REASON_CODES_SUSPEND", "grid_emergency"),  # not in the catalogue
+        ("LICENSING_REASON_CODES_RESUME", "holder_liquidated"),  # not a ground for resuming
         ("LICENSING_MAX_BODY_BYTES", "0"),
     ],
 )

@@ -166,3 +166,21 @@ def test_differences_name_each_field_with_both_values() -> None:
 def test_a_decimal_written_with_trailing_zeros_is_the_same_capacity() -> None:
     licence = replay([issued()])[NUMBER]
     assert differences(licence, vars(replace(licence, capacity_mw=Decimal("12.500")))) == []
+
+
+def test_status_changes_replay_the_same_with_or_without_a_decision() -> None:
+    # events written before decisions were recorded have none; later ones carry one in `data`
+    order = {"number": "17-ЛЦ/2026", "date": "2026-03-11", "by": "licensor"}
+    suspended = {"until": "2026-05-10"}
+    before = [
+        issued(),
+        event(1, "suspend", "issued", "suspended", **suspended),
+        event(2, "resume", "suspended", "resumed"),
+    ]
+    after = [
+        issued(),
+        event(1, "suspend", "issued", "suspended", **suspended, decision=order),
+        event(2, "resume", "suspended", "resumed", decision=order),
+    ]
+    assert replay(before) == replay(after)
+    assert replay(after)[NUMBER].status == "resumed"

@@ -37,6 +37,7 @@ class Events(MethodView):
     @blp.arguments(EventQuerySchema, location="query")
     @blp.response(200, EventPageSchema, description="JSON pages; or CSV / NDJSON streams")
     @blp.doc(responses={"200": {"content": _STREAMS}})
+    @blp.alt_response(406, description="`Accept` names none of the formats offered")
     def get(self, query: dict[str, Any]) -> Any:
         """Audit events, oldest first: JSON pages, or every matching event streamed as CSV or
         NDJSON (chosen by `Accept` or `format`)."""

@@ -13,19 +13,19 @@ from licensing.api.context import current_context
 from licensing.api.licences.schemas import (
     AmendmentSchema,
     ApplicationSchema,
-    DecisionSchema,
     HistorySchema,
     LicencePageSchema,
     LicenceQuerySchema,
     LicenceSchema,
+    StatusChangeSchema,
     SuspensionSchema,
 )
 from licensing.api.parsing import Blueprint
 from licensing.api.schemas import ProblemSchema
-from licensing.domain.decisions import Decision
 from licensing.domain.licence import Application
 from licensing.domain.lifecycle import RESUME, REVOKE, SUSPEND
 from licensing.domain.roles import READERS, REGULATOR
+from licensing.domain.status_changes import StatusChange
 from licensing.services import licences
 from licensing.services.results import LicenceView, Outcome
 
@@ -69,6 +69,7 @@ class Licences(MethodView):
 class Licence(MethodView):
     @requires(*READERS)
     @blp.response(200, LicenceSchema)
+    @blp.alt_response(304, description="The client's copy (If-None-Match) is current")
     def get(self, number: str) -> Answer | Response:
         """One licence, with the actions its status allows; its ETag is its version."""
         view = licences.get(current_context(), number)
@@ -94,7 +95,7 @@ class Licence(MethodView):
         return answer(view)
 
 
-def _status_change(action: str, schema: type[DecisionSchema]) -> None:
+def _status_change(action: str, schema: type[StatusChangeSchema]) -> None:
     class StatusChange(MethodView):
         @requires(REGULATOR)
         @blp.arguments(schema)
@@ -103,9 +104,10 @@ def _status_change(action: str, schema: type[DecisionSchema]) -> None:
             409, schema=ProblemSchema, description="Not allowed from the current status"
         )
         @blp.alt_response(412, schema=ProblemSchema, description="Stale If-Match")
-        def post(self, decision: Decision, number: str) -> Answer:
+        @blp.alt_response(422, schema=ProblemSchema, description="Invalid grounds or decision")
+        def post(self, change: StatusChange, number: str) -> Answer:
             outcome = licences.change_status(
-                current_context(), number, action, decision, expected_versions(required=False)
+                current_context(), number, action, change, expected_versions(required=False)
             )
             return answer_outcome(outcome)
 
@@ -117,8 +119,8 @@ def _status_change(action: str, schema: type[DecisionSchema]) -> None:
 
 
 _status_change(SUSPEND, SuspensionSchema)
-_status_change(RESUME, DecisionSchema)
-_status_change(REVOKE, DecisionSchema)
+_status_change(RESUME, StatusChangeSchema)
+_status_change(REVOKE, StatusChangeSchema)
 
 
 @blp.route("/<number>/history")

@@ -17,13 +17,14 @@ from licensing.api.schemas import (
     checked_by,
     page_of,
 )
-from licensing.domain import decisions, licence
-from licensing.domain.decisions import Decision
+from licensing.domain import licence, status_changes
+from licensing.domain.decisions import DECIDED_BY, NUMBER_RULE, Decision
 from licensing.domain.holder import bin_problems
 from licensing.domain.licence import AMENDABLE, SUBTYPES, Application
 from licensing.domain.lifecycle import ACTIONS, STATES
 from licensing.domain.regions import REGIONS
 from licensing.domain.standing import STANDINGS
+from licensing.domain.status_changes import StatusChange
 from licensing.domain.text import SEARCH
 
 _REGION = validate.OneOf(list(REGIONS))
@@ -80,10 +81,10 @@ class AmendmentSchema(ma.Schema):
     region = fields.String(validate=_REGION)
     capacity_mw = DecimalText(validate=_CAPACITY_RULE, metadata=_CAPACITY)
     reason = Text(
-        decisions.TEXT_RULES["reason"],
+        status_changes.TEXT_RULES["reason"],
         metadata={"description": "Why the details change (kept in the audit trail)"},
     )
-    legal_basis = Text(decisions.TEXT_RULES["legal_basis"])
+    legal_basis = Text(status_changes.TEXT_RULES["legal_basis"])
 
     @ma.validates_schema
     def _something_to_amend(self, data: dict[str, Any], **_: Any) -> None:
@@ -94,20 +95,53 @@ class AmendmentSchema(ma.Schema):
 
 
 class DecisionSchema(ma.Schema):
-    """A regulator's decision: the reason code, the reason in words, and its legal basis."""
+    """The act a status change rests on: the licensor's order or a court's decision."""
 
-    reason_code = fields.String(
-        required=True, validate=validate.Length(max=64), metadata={"example": "violation_found"}
+    number = Text(
+        NUMBER_RULE,
+        required=True,
+        metadata={"description": "The decision's own number", "example": "17-ЛЦ/2026"},
     )
-    reason = Text(decisions.TEXT_RULES["reason"], required=True)
-    legal_basis = Text(decisions.TEXT_RULES["legal_basis"], required=True)
+    date = Day(
+        required=True,
+        metadata={
+            "description": "The day it was taken: not in the future (the registry's time zone), "
+            "not before the licence was issued",
+            "example": "2026-11-29",
+        },
+    )
+    by = fields.String(
+        required=True,
+        validate=validate.OneOf(DECIDED_BY),
+        metadata={
+            "description": "Who took it: `court` goes with the reason code `court_order`, and "
+            "`court_order` only with `court`",
+            "example": "licensor",
+        },
+    )
 
     @ma.post_load
     def _make(self, data: dict[str, Any], **_: Any) -> Decision:
         return Decision(**data)
 
 
-class SuspensionSchema(DecisionSchema):
+class StatusChangeSchema(ma.Schema):
+    """A status change's grounds: the reason code (see /api/v1/reason-codes), the reason in words,
+    its legal basis, and the decision it rests on."""
+
+    reason_code = fields.String(
+        required=True, validate=validate.Length(max=64), metadata={"example": "violation_found"}
+    )
+    reason = Text(status_changes.TEXT_RULES["reason"], required=True)
+    legal_basis = Text(status_changes.TEXT_RULES["legal_basis"], required=True)
+    decision = fields.Nested(DecisionSchema, required=True)
+
+    @ma.post_load
+    def _make(self, data: dict[str, Any], **_: Any) -> StatusChange:
+        return StatusChange(**data)
+
+
+class SuspensionSchema(StatusChangeSchema):
     until = Day(
         required=True,
         metadata={"description": "Last day of the suspension: one to six months ahead by default"},

@@ -12,6 +12,7 @@ from licensing.api.status.schemas import (
     PublicLicencePageSchema,
     PublicLicenceSchema,
     RegisterQuerySchema,
+    TimelineSchema,
 )
 from licensing.ratelimit import public_limit
 from licensing.services import public
@@ -36,3 +37,12 @@ class Status(MethodView):
     def get(self, number: str) -> PublicLicenceView:
         """A licence's public status."""
         return public.lookup(current_app.config["LICENSING_POLICY"], number)
+
+
+@blp.route("/<number>/timeline")
+class Timeline(MethodView):
+    @blp.response(200, TimelineSchema)
+    def get(self, number: str) -> dict[str, Any]:
+        """A licence's public timeline, oldest first: its issue and each status change with its
+        grounds and the decision it rests on."""
+        return {"items": public.timeline(current_app.config["LICENSING_POLICY"], number)}

@@ -4,24 +4,34 @@ from datetime import date
 
 import pytest
 
-from licensing.domain.decisions import Decision, check_decision, suspension_window
+from licensing.domain.decisions import COURT, LICENSOR, Decision
 from licensing.domain.errors import InvalidFields
 from licensing.domain.policy import Policy
+from licensing.domain.status_changes import StatusChange, check_status_change, suspension_window
 
 TODAY = date(2026, 3, 10)
+ISSUED = date(2026, 1, 15)
 FAR = date(2030, 1, 1)
 POLICY = Policy()
+ORDER = Decision(" 17-ЛЦ/2026 ", TODAY, LICENSOR)
 
 
-def decision(**overrides: object) -> Decision:
+def decision(**overrides: object) -> StatusChange:
     values: dict[str, object] = {
         "reason_code": "violation_found",
         "reason": " Превышение квоты ",
         "legal_basis": "ст. 9",
+        "decision": ORDER,
         "until": date(2026, 5, 10),
     }
     values.update(overrides)
-    return Decision(**values)  # type: ignore[arg-type]
+    return StatusChange(**values)  # type: ignore[arg-type]
+
+
+def check_decision(
+    action: str, change: StatusChange, policy: Policy, today: date, expires_on: date
+) -> StatusChange:
+    return check_status_change(action, change, policy, today, ISSUED, expires_on)
 
 
 def test_a_lawful_suspension_is_normalised() -> None:
@@ -74,11 +84,65 @@ def test_reason_codes_are_per_action(action: str, code: str) -> None:
 
 def test_configured_reason_codes_replace_the_defaults() -> None:
     policy = Policy(
-        reason_codes={"suspend": ("grid_emergency",), "resume": ("x",), "revoke": ("y",)}
+        reason_codes={
+            "suspend": ("false_information",),
+            "resume": ("holder_request",),
+            "revoke": ("false_information",),
+        }
     )
-    check_decision("suspend", decision(reason_code="grid_emergency"), policy, TODAY, FAR)
+    check_decision("suspend", decision(reason_code="false_information"), policy, TODAY, FAR)
     with pytest.raises(InvalidFields):
         check_decision("suspend", decision(), policy, TODAY, FAR)
+
+
+def test_the_decision_is_normalised_and_recorded_in_the_event_data() -> None:
+    checked = check_decision("suspend", decision(), POLICY, TODAY, FAR)
+    assert checked.decision == Decision("17-ЛЦ/2026", TODAY, LICENSOR)
+    assert checked.event_data() == {
+        "until": "2026-05-10",
+        "decision": {"number": "17-ЛЦ/2026", "date": "2026-03-10", "by": "licensor"},
+    }
+    resumed = check_decision(
+        "resume", decision(reason_code="violation_remedied", until=None), POLICY, TODAY, FAR
+    )
+    assert set(resumed.event_data()) == {"decision"}
+
+
+@pytest.mark.parametrize(
+    ("order", "field"),
+    [
+        (None, "decision"),
+        (Decision("17-ЛЦ/2026", date(2026, 3, 11), LICENSOR), "decision.date"),
+        (Decision("17-ЛЦ/2026", date(2026, 1, 14), LICENSOR), "decision.date"),
+        (Decision("", TODAY, LICENSOR), "decision.number"),
+        (Decision("x" * 65, TODAY, LICENSOR), "decision.number"),
+        (Decision("17\u202e-ЛЦ", TODAY, LICENSOR), "decision.number"),
+        (Decision("17-ЛЦ/2026", TODAY, "ministry"), "decision.by"),
+        (Decision("17-ЛЦ/2026", TODAY, COURT), "decision.by"),
+    ],
+)
+def test_a_decision_breaking_a_rule_is_refused_by_name(order: Decision | None, field: str) -> None:
+    with pytest.raises(InvalidFields) as refused:
+        check_decision("suspend", decision(decision=order), POLICY, TODAY, FAR)
+    assert list(refused.value.errors) == [field]
+
+
+def test_a_decision_on_the_issue_day_or_today_is_accepted() -> None:
+    for day in (ISSUED, TODAY):
+        check_decision(
+            "suspend", decision(decision=Decision("1", day, LICENSOR)), POLICY, TODAY, FAR
+        )
+
+
+def test_a_court_order_needs_a_courts_decision_and_only_it() -> None:
+    court = Decision("2-123/2026", TODAY, COURT)
+    check_decision("revoke", decision(reason_code="court_order", decision=court, until=None),
+                   POLICY, TODAY, FAR)  # fmt: skip
+    with pytest.raises(InvalidFields) as refused:
+        check_decision(
+            "revoke", decision(reason_code="court_order", until=None), POLICY, TODAY, FAR
+        )
+    assert list(refused.value.errors) == ["decision.by"]
 
 
 def test_only_a_suspension_has_an_end_date() -> None:

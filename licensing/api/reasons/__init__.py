@@ -1,0 +1,1 @@
+"""The reason-code catalogue, served to anyone."""
