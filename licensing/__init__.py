@@ -20,6 +20,7 @@ from licensing import (
     observability,
     ratelimit,
     sessions,
+    web,
 )
 from licensing.services.signing import Signer
 
@@ -42,7 +43,8 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     guards.init_app(app)
     database.init_app(app)
     ratelimit.init_app(app)
-    sessions.init_app(app)
     api.init_app(app)
+    web.init_app(app)
+    sessions.init_app(app)
     cli.init_app(app)
     return app

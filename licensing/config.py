@@ -36,6 +36,8 @@ SETTINGS = (
             "SQLAlchemy URL of the system of record (`postgresql://...` uses psycopg 3)"),
     Setting("SIGNING_KEY_FILE", "<instance>/signing-key.pem",
             "Ed25519 private key (PEM) for statements and checkpoints"),
+    Setting("SECRET_KEY_FILE", "<instance>/secret-key",
+            "random key (made on first start) that signs form tokens and console sessions"),
     Setting("RATELIMIT_STORAGE_URI", "memory://",
             "where rate-limit counters live; `redis://host:6379` when several processes serve"),
     Setting("RATELIMIT_PUBLIC", "120 per minute",
@@ -56,9 +58,6 @@ SETTINGS = (
     Setting("MAX_BODY_BYTES", "1048576", "largest request body accepted (413 above)"),
     Setting("IDEMPOTENCY_TTL_HOURS", "24", "how long an Idempotency-Key's answer is kept"),
     Setting("LOG_LEVEL", "INFO", "level of the application log"),
-    Setting("SECRET_KEY", "<instance>/secret-key",
-            "signs console session cookies and form tokens: the key (32 characters or more), "
-            "or by default a file made on first start with owner-only permissions"),
     Setting("BASE_URL", "http://localhost:5000",
             "the address people reach the registry at; set-up links begin with it"),
     Setting("SETUP_LINK_HOURS", "72", "how long a person's one-time set-up link works"),
@@ -83,6 +82,7 @@ def load(instance_path: str, overrides: Mapping[str, Any] | None = None) -> dict
     config = {
         "SQLALCHEMY_DATABASE_URI": database_url(raw["DATABASE_URL"]),
         "LICENSING_SIGNING_KEY_FILE": raw["SIGNING_KEY_FILE"],
+        "LICENSING_SECRET_KEY_FILE": raw["SECRET_KEY_FILE"],
         "RATELIMIT_STORAGE_URI": raw["RATELIMIT_STORAGE_URI"],
         "LICENSING_RATELIMIT_PUBLIC": raw["RATELIMIT_PUBLIC"],
         "LICENSING_TRUSTED_PROXIES": _integer(raw, "TRUSTED_PROXIES", minimum=0),
@@ -90,8 +90,6 @@ def load(instance_path: str, overrides: Mapping[str, Any] | None = None) -> dict
         "LICENSING_IDEMPOTENCY_TTL_HOURS": _integer(raw, "IDEMPOTENCY_TTL_HOURS", minimum=1),
         "LICENSING_LOG_LEVEL": raw["LOG_LEVEL"].upper(),
         "LICENSING_POLICY": _policy(raw),
-        "LICENSING_SECRET_KEY": raw["SECRET_KEY"],
-        "LICENSING_SECRET_KEY_IS_FILE": raw["SECRET_KEY"] == _default("SECRET_KEY", instance_path),
         "LICENSING_BASE_URL": raw["BASE_URL"].rstrip("/"),
         "LICENSING_SETUP_LINK": timedelta(hours=_integer(raw, "SETUP_LINK_HOURS", minimum=1)),
         "LICENSING_PASSWORD_MIN_LENGTH": _integer(raw, "PASSWORD_MIN_LENGTH", minimum=8),
@@ -105,14 +103,8 @@ def load(instance_path: str, overrides: Mapping[str, Any] | None = None) -> dict
             lock_for=timedelta(minutes=_integer(raw, "SIGNIN_LOCK_MINUTES", minimum=1)),
         ),
     }
-    if not config["LICENSING_SECRET_KEY_IS_FILE"] and len(raw["SECRET_KEY"]) < 32:
-        raise ConfigError(f"{PREFIX}SECRET_KEY must be at least 32 characters")
     config.update({k: v for k, v in overrides.items() if not k.startswith(PREFIX)})
     return config
-
-
-def _default(name: str, instance_path: str) -> str:
-    return next(s.default for s in SETTINGS if s.name == name).replace("<instance>", instance_path)
 
 
 def database_url(url: str) -> str:

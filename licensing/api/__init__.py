@@ -6,7 +6,6 @@ from flask import Flask, Response
 from flask_smorest import Api
 from werkzeug.exceptions import HTTPException
 
-from licensing import sessions
 from licensing.api import docs, health, problems
 from licensing.api.audit.routes import blp as audit_blp
 from licensing.api.keys.routes import blp as keys_blp
@@ -50,6 +49,5 @@ def init_app(app: Flask) -> None:
         (audit_blp, f"{PREFIX}/audit"),
         (keys_blp, "/.well-known"),
     ):
-        sessions.exempt(blueprint)  # bearer tokens, not cookies: nothing to forge
         api.register_blueprint(blueprint, url_prefix=prefix)
     app.register_blueprint(docs.blp)

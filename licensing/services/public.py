@@ -106,29 +106,44 @@ def _entry(policy: Policy, row: AuditEvent) -> TimelineEntry:
     )
 
 
+# The orders a register may be read in; the id breaks ties so pages never overlap.
+ORDERS = {
+    "number": (Licence.number.asc(), Licence.id.asc()),
+    "-number": (Licence.number.desc(), Licence.id.desc()),
+    "issued_on": (Licence.issued_on.asc(), Licence.id.asc()),
+    "-issued_on": (Licence.issued_on.desc(), Licence.id.desc()),
+}
+
+
 def search(
     policy: Policy,
     *,
     q: str | None = None,
     region: str | None = None,
+    subtype: str | None = None,
     status: str | None = None,
     standing: str | None = None,
+    order: str | None = None,
     page: int = 1,
     page_size: int = 20,
 ) -> Page[PublicLicenceView]:
+    """One page of the public register, filtered, in `order` (one of ORDERS; by default the order
+    of issue)."""
     today = policy.today(clock.now())
     query = select(Licence)
     if q:
         query = query.where(contains(Licence.holder_name_folded, q))
     if region:
         query = query.where(Licence.region == region)
+    if subtype:
+        query = query.where(Licence.subtype == subtype)
     if status:
         query = query.where(Licence.status == status)
     if standing:
         query = query.where(standing_is(standing, today))
     return paginate(
         db.session,
-        query.order_by(Licence.id),
+        query.order_by(*ORDERS[order]) if order else query.order_by(Licence.id),
         page,
         page_size,
         lambda row: PublicLicenceView.of(LicenceView.of(row, today)),

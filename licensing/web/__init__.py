@@ -1,0 +1,87 @@
+"""The registry on the web: server-rendered pages in Kazakh, Russian and English. This package
+holds what every page shares (base template, styles, languages, error pages, form tokens); each
+audience has its own blueprint beneath it (`public`)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from urllib.parse import urlsplit
+
+from flask import Blueprint, Flask, Response, redirect, request
+from flask_babel import format_date, format_datetime, format_decimal
+from werkzeug.exceptions import HTTPException
+
+from licensing.ratelimit import public_limit
+from licensing.web import csrf, i18n, labels, pages
+
+blp = Blueprint(
+    "web",
+    __name__,
+    template_folder="templates",
+    static_folder="static",
+    static_url_path="/static",
+)
+pages.serve_pages(blp)
+
+MAX_NEXT = 2000
+
+
+def init_app(app: Flask) -> None:
+    """Register the pages; call after the API so its blueprints are known (and exempt from form
+    tokens) and so the page-or-problem error handler replaces the API's app-wide one."""
+    from licensing.web import console
+    from licensing.web.public.routes import blp as public_blp
+
+    i18n.init_app(app)
+    csrf.init_app(app)
+    app.register_blueprint(blp)
+    app.register_blueprint(public_blp)
+    app.extensions["licensing.page_blueprints"] = {blp.name, public_blp.name}
+    console.init_app(app)
+    app.jinja_env.filters.update(day=_day, moment=_moment, number=_number)
+    app.jinja_env.globals.update(labels=labels, word=labels.word, locales=i18n.LOCALES)
+    app.jinja_env.globals.update(locale_names=i18n.NAMES, locale=pages.locale_code)
+    problems_handler = app.error_handler_spec[None][None].get(HTTPException)
+
+    def answer_error(error: HTTPException) -> Response:
+        if pages.wants_page():
+            return pages.from_http_exception(error)
+        assert problems_handler is not None
+        return problems_handler(error)  # type: ignore[no-any-return]
+
+    app.register_error_handler(HTTPException, answer_error)
+
+
+@blp.route("/language/<code>")
+@public_limit
+def language(code: str) -> Response:
+    """Switch the pages' language and go back where the reader was; remembered in a cookie."""
+    back = request.args.get("next", "/")
+    parts = urlsplit(back)
+    if len(back) > MAX_NEXT or parts.scheme or parts.netloc or not back.startswith("/"):
+        back = "/"  # only a path on this site: never an open redirect
+    if back.startswith(("//", "/\\")):
+        back = "/"
+    response = redirect(back, code=303)
+    if code in i18n.LOCALES:
+        response.set_cookie(
+            i18n.COOKIE,
+            code,
+            max_age=i18n.COOKIE_AGE,
+            secure=request.is_secure,
+            httponly=True,
+            samesite="Lax",
+        )
+    return response
+
+
+def _day(value: date | None) -> str:
+    return format_date(value, "long") if value else ""
+
+
+def _moment(value: datetime | None) -> str:
+    return format_datetime(value, "medium") if value else ""
+
+
+def _number(value: object) -> str:
+    return format_decimal(value)  # type: ignore[arg-type]

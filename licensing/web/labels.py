@@ -1,0 +1,92 @@
+"""The words a page shows for the registry's codes (regions, standings, statuses, actions,
+subtypes), in the reader's language. A test holds these tables to the domain's own lists."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+
+from licensing.domain import lifecycle, standing
+
+REGION_NAMES = {
+    "abai": _l("Abai Region"),
+    "akmola": _l("Akmola Region"),
+    "aktobe": _l("Aktobe Region"),
+    "almaty_region": _l("Almaty Region"),
+    "atyrau": _l("Atyrau Region"),
+    "east_kazakhstan": _l("East Kazakhstan Region"),
+    "jambyl": _l("Jambyl Region"),
+    "jetisu": _l("Jetisu Region"),
+    "karaganda": _l("Karaganda Region"),
+    "kostanay": _l("Kostanay Region"),
+    "kyzylorda": _l("Kyzylorda Region"),
+    "mangystau": _l("Mangystau Region"),
+    "north_kazakhstan": _l("North Kazakhstan Region"),
+    "pavlodar": _l("Pavlodar Region"),
+    "turkistan": _l("Turkistan Region"),
+    "ulytau": _l("Ulytau Region"),
+    "west_kazakhstan": _l("West Kazakhstan Region"),
+    "astana": _l("Astana"),
+    "almaty": _l("Almaty"),
+    "shymkent": _l("Shymkent"),
+}
+
+STANDING_WORDS = {
+    standing.IN_FORCE: _l("In force"),
+    standing.SUSPENDED_NOW: _l("Suspended"),
+    standing.SUSPENSION_OVERDUE: _l("Suspended, end date passed"),
+    standing.REVOKED_FOR_GOOD: _l("Revoked"),
+    standing.EXPIRED: _l("Expired"),
+    standing.NOT_YET_IN_FORCE: _l("Not yet in force"),
+}
+
+# What each standing means for someone dealing with the holder, said once under the badge.
+STANDING_MEANING = {
+    standing.IN_FORCE: _l("The holder may carry out digital mining under this licence."),
+    standing.SUSPENDED_NOW: _l(
+        "The licence is suspended: the holder may not carry out digital mining until it is resumed."
+    ),
+    standing.SUSPENSION_OVERDUE: _l(
+        "The suspension's end date has passed but the regulator has not yet resumed the licence: "
+        "the holder may not carry out digital mining."
+    ),
+    standing.REVOKED_FOR_GOOD: _l("The licence was revoked and no longer has any effect."),
+    standing.EXPIRED: _l("The licence's term has ended and it no longer has any effect."),
+    standing.NOT_YET_IN_FORCE: _l("The licence's term has not begun yet."),
+}
+
+STATUS_WORDS = {
+    lifecycle.ISSUED: _l("issued"),
+    lifecycle.SUSPENDED: _l("suspended"),
+    lifecycle.RESUMED: _l("resumed"),
+    lifecycle.REVOKED: _l("revoked"),
+}
+
+ACTION_WORDS = {
+    lifecycle.ISSUE: _l("Issue"),
+    lifecycle.SUSPEND: _l("Suspension"),
+    lifecycle.RESUME: _l("Resumption"),
+    lifecycle.REVOKE: _l("Revocation"),
+    lifecycle.AMEND: _l("Amendment of details"),
+}
+
+SUBTYPE_WORDS = {
+    "I": _l("Subtype I: own data centre"),
+    "II": _l("Subtype II: equipment hosted in another's data centre"),
+}
+
+# The badge's colour class; the words above always stand beside it.
+STANDING_TONE = {
+    standing.IN_FORCE: "good",
+    standing.SUSPENDED_NOW: "warn",
+    standing.SUSPENSION_OVERDUE: "warn",
+    standing.REVOKED_FOR_GOOD: "bad",
+    standing.EXPIRED: "neutral",
+    standing.NOT_YET_IN_FORCE: "neutral",
+}
+
+
+def word(table: dict[str, object], code: str | None) -> str:
+    """The reader's word for `code`, or the code itself when a table lacks it."""
+    if code is None:
+        return ""
+    return str(table.get(code, code))

@@ -1,0 +1,1 @@
+"""The public's pages: the register, a licence, verifying a statement, how licences work."""

@@ -1,0 +1,149 @@
+"""Routes of the public pages. They call the same services as /api/v1/status and decide nothing
+themselves; the templates only show."""
+
+from __future__ import annotations
+
+import functools
+import math
+from typing import Any
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import gettext
+from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as SQLAlchemyTimeout
+
+from licensing.domain.errors import LicenceNotFound
+from licensing.domain.licence import SUBTYPES, is_licence_number
+from licensing.domain.regions import REGIONS
+from licensing.domain.standing import STANDINGS
+from licensing.ratelimit import public_limit
+from licensing.services import public
+from licensing.services.errors import DatabaseBusy, DatabaseUnavailable
+from licensing.web import pages
+from licensing.web.lifecycle_picture import lifecycle_svg
+from licensing.web.qr import qr_svg
+from licensing.web.register_csv import register_csv
+
+blp = Blueprint("public", __name__, template_folder="templates")
+public_limit(blp)
+pages.serve_pages(blp)
+
+PAGE_SIZE = 20
+MAX_QUERY = 200  # characters of a search that are read; a holder's name is at most 300
+CSV_ROWS = 10_000  # the most rows one download carries
+SORTS = tuple(public.ORDERS)
+
+
+@blp.errorhandler(LicenceNotFound)
+def _not_found(error: LicenceNotFound) -> Response:
+    return pages.error_page(404)
+
+
+@blp.errorhandler(DatabaseBusy)
+@blp.errorhandler(DatabaseUnavailable)
+@blp.errorhandler(OperationalError)
+@blp.errorhandler(InterfaceError)
+@blp.errorhandler(SQLAlchemyTimeout)
+def _unavailable(error: Exception) -> Response:
+    current_app.logger.warning("database unavailable: %s", str(error).splitlines()[0])
+    return pages.error_page(503, {"Retry-After": "5"})
+
+
+def _policy() -> Any:
+    return current_app.config["LICENSING_POLICY"]
+
+
+@blp.get("/")
+def home() -> str | Response:
+    """What the register is, and one search box: a licence number opens its page, anything else
+    searches holders' names."""
+    q = request.args.get("q", "").strip()[:MAX_QUERY]
+    if q:
+        if is_licence_number(q.upper()):
+            return redirect(url_for("public.licence", number=q.upper()), code=303)
+        return redirect(url_for("public.register", q=q), code=303)
+    return render_template("public/home.html")
+
+
+def _filters() -> dict[str, Any]:
+    """The register's filters from the query string; a value that is not one of ours is ignored,
+    as a reader who edits the address expects, rather than refused."""
+    args = request.args
+    return {
+        "q": args.get("q", "").strip()[:MAX_QUERY] or None,
+        "region": args.get("region") if args.get("region") in REGIONS else None,
+        "subtype": args.get("subtype") if args.get("subtype") in SUBTYPES else None,
+        "standing": args.get("standing") if args.get("standing") in STANDINGS else None,
+        "order": args.get("sort") if args.get("sort") in SORTS else None,
+    }
+
+
+@blp.get("/register")
+def register() -> str:
+    filters = _filters()
+    try:
+        page = max(1, min(int(request.args.get("page", "1")), 100_000))
+    except ValueError:
+        page = 1
+    found = public.search(_policy(), **filters, page=page, page_size=PAGE_SIZE)
+    pages_total = max(1, math.ceil(found.total / PAGE_SIZE))
+    shown = {k: v for k, v in filters.items() if v and k != "order"}
+    if filters["order"]:
+        shown["sort"] = filters["order"]
+    return render_template(
+        "public/register.html",
+        found=found,
+        filters=filters,
+        shown=shown,
+        pages_total=pages_total,
+        regions=REGIONS,
+        subtypes=SUBTYPES,
+        standings=STANDINGS,
+        sorts=SORTS,
+    )
+
+
+@blp.get("/register.csv")
+def register_download() -> Response:
+    found = public.search(_policy(), **_filters(), page=1, page_size=CSV_ROWS)
+    response = current_app.response_class(register_csv(found.items), mimetype="text/csv")
+    response.headers["Content-Disposition"] = 'attachment; filename="register.csv"'
+    return response
+
+
+@blp.get("/licences/<number>")
+def licence(number: str) -> str:
+    if not is_licence_number(number):
+        abort(404)  # checked here, before any query
+    view = public.lookup(_policy(), number)
+    page_url = url_for("public.licence", number=view.number, _external=True)
+    return render_template(
+        "public/licence.html",
+        licence=view,
+        qr=qr_svg(page_url, gettext("QR code of this page's address")),
+    )
+
+
+@blp.get("/about")
+def about() -> str:
+    return render_template("public/about.html", lifecycle=_lifecycle(pages.locale_code()))
+
+
+@functools.cache
+def _lifecycle(locale: str) -> str:
+    # drawn once per language and process: the machine does not change while it runs
+    return lifecycle_svg()
+
+
+@blp.get("/verify")
+def verify() -> str:
+    return render_template("public/verify.html")
