@@ -7,16 +7,15 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 
-from licensing.domain.reasons import CATALOGUE
-from licensing.domain.status_changes import StatusChange, check_status_change, suspension_window
-from licensing.web.pages import locale_code
-
 from licensing.domain.decisions import DECIDED_BY, Decision
 from licensing.domain.errors import InvalidFields
 from licensing.domain.lifecycle import SUSPEND
 from licensing.domain.policy import Policy
+from licensing.domain.reasons import CATALOGUE
+from licensing.domain.status_changes import StatusChange, check_status_change, suspension_window
 from licensing.services.results import LicenceView
 from licensing.web.console import forms
+from licensing.web.pages import locale_code
 
 FIELDS = (
     "reason_code", "reason", "legal_basis", "until", "decision_number", "decision_date",

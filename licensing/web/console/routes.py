@@ -205,8 +205,8 @@ def issue() -> Any:
     except InvalidFields as refused:
         errors = _translated(refused.errors)
         return _page("console/issue.html", 422, values=values, errors=errors, choices=_choices())
-    flash(_("Licence %(number)s was issued.", number=outcome.view.number))
-    return redirect(url_for(".licence", number=outcome.view.number), code=303)
+    flash(_("Licence %(number)s was issued.", number=outcome.licence.number))
+    return redirect(url_for(".licence", number=outcome.licence.number), code=303)
 
 
 @blp.route("/licences/<number>/amend", methods=["GET", "POST"])
