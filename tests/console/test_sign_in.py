@@ -121,3 +121,19 @@ def test_set_up_through_the_page_refuses_a_common_password_next_to_the_field(
     answer = post_form(client, path, {"password": PASSWORD, "repeated": PASSWORD})
     assert answer.status_code == 303
     assert client.get(path).status_code == 404  # the link is spent
+
+
+def test_the_console_speaks_the_readers_language(client: FlaskClient, officer: Someone) -> None:
+    for language, title in (
+        ("kk", "Консольге кіру"),
+        ("ru", "Вход в консоль"),
+        ("en", "Sign in to"),
+    ):
+        page = client.get("/console/sign-in", headers={"Accept-Language": language})
+        assert f'<html lang="{language}">' in page.text and title in page.text
+    answer = client.post(
+        "/console/sign-in",
+        data={"login": "Aigerim", "password": "nope-nope", "csrf_token": csrf_token(client)},
+        headers={"Accept-Language": "ru"},
+    )
+    assert "Данные неверны" in answer.text
