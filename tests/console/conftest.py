@@ -93,16 +93,27 @@ def auditor_person(app: Flask, clock: Clock) -> Someone:
     return make_person(app, clock, "Dana", "auditor")
 
 
+def english(client: FlaskClient) -> FlaskClient:
+    """A client reading English pages (the default for a browser stating no language is Kazakh)."""
+    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
+    return client
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return english(app.test_client())
+
+
 @pytest.fixture
 def officer_client(app: Flask, officer: Someone, clock: Clock) -> FlaskClient:
-    client = app.test_client()
+    client = english(app.test_client())
     sign_in(client, officer, clock)
     return client
 
 
 @pytest.fixture
 def auditor_client(app: Flask, auditor_person: Someone, clock: Clock) -> FlaskClient:
-    client = app.test_client()
+    client = english(app.test_client())
     sign_in(client, auditor_person, clock)
     return client
 
