@@ -1,5 +1,5 @@
-"""Operator commands, `flask --app licensing tokens|users|demo|audit|keys|reason-codes ...`; each
-calls a service."""
+"""Operator commands (`flask --app licensing tokens|users|demo|audit|keys|statements|
+reason-codes ...`); each calls a service."""
 
 from __future__ import annotations
 
@@ -8,7 +8,6 @@ import re
 import sys
 import uuid
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any, BinaryIO
 
 import click
@@ -19,12 +18,22 @@ from sqlalchemy import inspect
 from licensing.domain import checkpoints
 from licensing.domain.errors import InvalidFields
 from licensing.domain.exports import EXPORT_FORMATS
+from licensing.domain.jws import MAX_TOKEN_CHARS
 from licensing.domain.lifecycle import ACTIONS
 from licensing.domain.reasons import LANGUAGES
 from licensing.domain.roles import REGULATOR, ROLES
 from licensing.domain.trail import check_trail
 from licensing.models import db
-from licensing.services import accounts, audit_trail, demo, public, signing, tokens, verification
+from licensing.services import (
+    accounts,
+    audit_trail,
+    demo,
+    public,
+    signing,
+    statements,
+    tokens,
+    verification,
+)
 from licensing.services.context import Actor, Context
 
 tokens_cli = AppGroup("tokens", help="Create, list and revoke API tokens.")
@@ -37,6 +46,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(demo_command)
     app.cli.add_command(audit_cli)
     app.cli.add_command(keys_cli)
+    app.cli.add_command(statements_cli)
     app.cli.add_command(reason_codes_command)
 
 
@@ -171,6 +181,7 @@ def demo_command() -> None:
 
 audit_cli = AppGroup("audit", help="Verify and export the audit trail.")
 keys_cli = AppGroup("keys", help="The registry's signing keys.")
+statements_cli = AppGroup("statements", help="Check signed status statements.")
 
 
 @audit_cli.command("verify")
@@ -267,7 +278,7 @@ def verify_export(export_file: BinaryIO, kept: tuple[str, ...], jwks: BinaryIO |
         except ValueError:
             raise click.BadParameter("not a JSON key set", param_hint="--jwks") from None
         for given in kept:
-            token = _checkpoint_text(given)
+            token = _jws_text(given, "checkpoint", "--checkpoint")
             try:
                 anchors.append(checkpoints.read(token, keys))
             except checkpoints.CheckpointRefused as error:
@@ -301,16 +312,53 @@ def print_jwks() -> None:
     click.echo(json.dumps(signing.jwks(), indent=2))
 
 
-def _checkpoint_text(given: str) -> str:
-    """A --checkpoint value: the compact JWS itself, or a file that holds it."""
-    parts = given.strip().split(".")
-    if len(parts) == 3 and all(re.fullmatch(r"[A-Za-z0-9_-]+", part) for part in parts):
+@statements_cli.command("verify")
+@click.argument("statement")
+@click.option(
+    "--jwks",
+    type=click.File("rb"),
+    help="The registry's JWKS (/.well-known/jwks.json); then no database is needed. "
+    "Default: the registry's own keys, from its database.",
+)
+@click.option(
+    "--at",
+    type=click.DateTime(INSTANT_FORMATS),
+    help="Check as of this UTC time (default: now).",
+)
+def verify_statement(statement: str, jwks: BinaryIO | None, at: datetime | None) -> None:
+    """Check a signed status statement (the JWS, or a file holding it): print its claims and
+    whether it is genuine and current. Exit 0 only when it is both."""
+    token = _jws_text(statement, "statement", "STATEMENT")
+    if jwks is None:
+        _require_schema()
+        keys = None
+    else:
+        try:
+            keys = json.load(jwks)
+        except ValueError:
+            raise click.BadParameter("not a JSON key set", param_hint="--jwks") from None
+    found = statements.check(token, keys, at and at.replace(tzinfo=UTC))
+    for name, value in (found.claims or {}).items():
+        if name in ("iat", "exp"):  # seconds since 1970 in the token; a time for the reader
+            value = datetime.fromtimestamp(value, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        click.echo(f"{name:<16}{json.dumps(value, ensure_ascii=False)}")
+    if found.holds:
+        click.echo(f"ok: {found.verdict}")
+        return
+    click.echo(f"REFUSED: {found.verdict}", err=True)
+    sys.exit(1)
+
+
+def _jws_text(given: str, what: str, param_hint: str) -> str:
+    """A compact JWS given on the command line: the token itself, or a file that holds it."""
+    if re.fullmatch(r"[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*", given.strip()):
         return given.strip()
     try:
-        return Path(given).read_text().strip()
+        with open(given, encoding="utf-8", errors="replace") as handle:
+            return handle.read(MAX_TOKEN_CHARS + 1).strip()  # a longer one is refused anyway
     except OSError:
         raise click.BadParameter(
-            f"{given!r} is neither a checkpoint nor a file holding one", param_hint="--checkpoint"
+            f"{given[:80]!r} is neither a {what} nor a file holding one", param_hint=param_hint
         ) from None
 
 

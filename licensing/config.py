@@ -14,6 +14,7 @@ from licensing.domain.lifecycle import STATUS_ACTIONS
 from licensing.domain.policy import Policy
 from licensing.domain.reasons import CATALOGUE, DEFAULT_REASON_CODES, reason_code_problems
 from licensing.domain.signin import SignInPolicy
+from licensing.domain.statements import StatementRules
 
 PREFIX = "LICENSING_"
 _REASON_CODE = re.compile(r"[a-z][a-z0-9_]{0,63}")
@@ -38,6 +39,10 @@ SETTINGS = (
             "Ed25519 private key (PEM) for statements and checkpoints"),
     Setting("SECRET_KEY_FILE", "<instance>/secret-key",
             "random key (made on first start) that signs form tokens and console sessions"),
+    Setting("STATEMENT_ISSUER", "urn:licensing:registry",
+            "`iss` of signed status statements; set it to the registry's public URL"),
+    Setting("STATEMENT_VALIDITY_HOURS", "24",
+            "how long a signed status statement holds at most (never past the licence's term)"),
     Setting("RATELIMIT_STORAGE_URI", "memory://",
             "where rate-limit counters live; `redis://host:6379` when several processes serve"),
     Setting("RATELIMIT_PUBLIC", "120 per minute",
@@ -101,6 +106,10 @@ def load(instance_path: str, overrides: Mapping[str, Any] | None = None) -> dict
             slow_after=_integer(raw, "SIGNIN_SLOW_AFTER", minimum=1),
             lock_after=_integer(raw, "SIGNIN_LOCK_AFTER", minimum=1),
             lock_for=timedelta(minutes=_integer(raw, "SIGNIN_LOCK_MINUTES", minimum=1)),
+        ),
+        "LICENSING_STATEMENTS": StatementRules(
+            issuer=raw["STATEMENT_ISSUER"],
+            validity=timedelta(hours=_integer(raw, "STATEMENT_VALIDITY_HOURS", minimum=1)),
         ),
     }
     config.update({k: v for k, v in overrides.items() if not k.startswith(PREFIX)})

@@ -7,13 +7,17 @@ import json
 import subprocess
 import sys
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
+import jwt
 import pytest
 from flask.testing import FlaskClient
 
 from licensing.domain.chain import canonical_json
-from tests.factories import API, act, issue
+from tests.conftest import Clock
+from tests.factories import API, act, decision, issue
 
 DOC = (Path(__file__).resolve().parents[1] / "docs" / "verifying.md").read_text(encoding="utf-8")
 
@@ -88,3 +92,53 @@ def test_the_documented_verifier_refuses_a_cut_tail_and_a_forged_checkpoint(
     files["checkpoint.jws"].write_text(f"{head}.{body}.{'A' * len(signature)}")
     forged = run(files, "trail.ndjson", "checkpoint.jws", "jwks.json")
     assert forged.returncode != 0 and "InvalidSignatureError" in forged.stderr
+
+
+def statement_checker_source() -> str:
+    block = DOC.split("<!-- statement-verifier -->", 1)[1].split("```python\n", 1)[1]
+    return block.split("```", 1)[0]
+
+
+def test_the_documented_statement_check_accepts_a_real_statement_and_refuses_bad_ones(
+    client: FlaskClient, regulator: dict[str, str], clock: Clock, tmp_path: Path
+) -> None:
+    """Run with the real clock: the example checks `exp` against the time it runs at."""
+    clock.moment = datetime.now(UTC) - timedelta(days=2)
+    number = issue(client, regulator)["number"]
+    stale = client.get(f"{API}/status/{number}/statement").get_data(as_text=True)
+    clock.moment = datetime.now(UTC)
+    assert act(client, regulator, number, "suspend", decision(until=_until())).status_code == 200
+    fresh = client.get(f"{API}/status/{number}/statement").get_data(as_text=True)
+    script, jwks = tmp_path / "check_statement.py", tmp_path / "jwks.json"
+    script.write_text(statement_checker_source())
+    jwks.write_bytes(client.get("/.well-known/jwks.json").data)
+    head, body, signature = fresh.split(".")
+    unsigned = ".".join([jwt.utils.base64url_encode(b'{"alg":"none"}').decode(), body, ""])
+    outcomes = {}
+    for name, token in [
+        ("fresh", fresh),
+        ("stale", stale),
+        ("forged", f"{head}.{body}.{signature[::-1]}"),
+        ("unsigned", unsigned),
+        ("cut", fresh[:-12]),
+    ]:
+        (tmp_path / f"{name}.jws").write_text(token)
+        args = [sys.executable, str(script), str(tmp_path / f"{name}.jws"), str(jwks)]
+        outcomes[name] = subprocess.run(args, capture_output=True, text=True, timeout=60)
+    assert outcomes["fresh"].returncode == 0, outcomes["fresh"].stderr
+    assert f"genuine: licence {number} is suspended" in outcomes["fresh"].stdout
+    assert "ExpiredSignatureError" in outcomes["stale"].stderr
+    for name in ("stale", "forged", "unsigned", "cut"):
+        assert outcomes[name].returncode != 0, name
+        assert "not genuine" in outcomes[name].stderr and "Traceback" not in outcomes[name].stderr
+
+
+def test_the_statement_check_is_short() -> None:
+    code = [line for line in statement_checker_source().splitlines() if line.strip()]
+    assert len(code) <= 20
+
+
+def _until() -> str:
+    """A lawful end for a suspension decided today by the real clock: two months ahead."""
+    today = datetime.now(ZoneInfo("Asia/Almaty")).date()
+    return (today + timedelta(days=62)).isoformat()

@@ -1,4 +1,5 @@
-"""ETags and preconditions on licences. A licence's ETag is its version: `"7"`."""
+"""ETags and preconditions. A licence's ETag is its version: `"7"`; public views and statements
+have a digest of what they show."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ _VERSION = re.compile(r"[1-9][0-9]{0,18}")
 _MAX_VERSION = 2**63 - 1
 
 
-def etag(version: int) -> str:
+def etag(version: int | str) -> str:
     return f'"{version}"'
 
 
@@ -52,10 +53,11 @@ def _strong_tags(header: str) -> list[str]:
     return tags
 
 
-def not_modified(version: int) -> Response | None:
-    """An empty 304 when the client's copy (`If-None-Match`) is current."""
-    if request.if_none_match.contains_weak(str(version)):
-        response = Response(status=304)
-        response.set_etag(str(version))
+def not_modified(tag: int | str, **headers: str) -> Response | None:
+    """An empty 304, with `headers`, when the client's copy (`If-None-Match`) is current; `tag` is
+    the representation's opaque-tag (a licence's version, or a digest)."""
+    if request.if_none_match.contains_weak(str(tag)):
+        response = Response(status=304, headers=headers)
+        response.set_etag(str(tag))
         return response
     return None

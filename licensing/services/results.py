@@ -3,10 +3,12 @@ session (so they outlive the transaction and can be kept for an idempotent repla
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import asdict, dataclass, fields
 from datetime import date, datetime
 from typing import Any, Generic, TypeVar
 
+from licensing.domain.chain import canonical_json
 from licensing.domain.licence import capacity_text, is_overdue
 from licensing.domain.lifecycle import allowed_actions
 from licensing.domain.standing import IN_FORCE, standing
@@ -109,6 +111,13 @@ class PublicLicenceView:
     @classmethod
     def of(cls, view: LicenceView) -> PublicLicenceView:
         return cls(**{f.name: getattr(view, f.name) for f in fields(cls)})
+
+    @property
+    def etag(self) -> str:
+        """A digest of everything shown: it changes with every change, and with the standing when
+        the calendar alone turns it."""
+        shown = {f.name: str(getattr(self, f.name)) for f in fields(self)}
+        return hashlib.sha256(canonical_json(shown).encode()).hexdigest()[:32]
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from jwt.algorithms import OKPAlgorithm
 from sqlalchemy import select, update
 
-from licensing.domain.checkpoints import ALGORITHM, thumbprint
+from licensing.domain.jws import ALGORITHM, thumbprint
 from licensing.models import SigningKey, db
 from licensing.services.transaction import write_transaction
 

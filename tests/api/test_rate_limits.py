@@ -30,6 +30,7 @@ def public_paths(app: Flask) -> list[str]:
     return [
         f"{API}/status",
         f"{API}/status/{number}",
+        f"{API}/status/{number}/statement",
         f"{API}/status/{number}/timeline",
         f"{API}/reason-codes",
         f"{API}/audit/checkpoint",
@@ -38,10 +39,10 @@ def public_paths(app: Flask) -> list[str]:
 
 
 def test_public_routes_draw_on_one_budget_per_address(make_app: Callable[..., Flask]) -> None:
-    app = make_app(LICENSING_RATELIMIT_PUBLIC="6 per minute")
+    app = make_app(LICENSING_RATELIMIT_PUBLIC="7 per minute")
     paths = public_paths(app)
     client = app.test_client()
-    assert [client.get(path).status_code for path in paths] == [200] * 6
+    assert [client.get(path).status_code for path in paths] == [200] * 7
     for path in paths:
         refused = client.get(path)
         assert refused.status_code == 429, path

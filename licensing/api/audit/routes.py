@@ -12,8 +12,8 @@ from licensing import clock
 from licensing.api.audit.schemas import EventPageSchema, EventQuerySchema, VerificationSchema
 from licensing.api.auth import requires
 from licensing.api.parsing import Blueprint
-from licensing.domain.checkpoints import MEDIA_TYPE as JOSE
 from licensing.domain.exports import EXPORT_FORMATS
+from licensing.domain.jws import MEDIA_TYPE as JOSE
 from licensing.domain.roles import AUDITOR, REGULATOR
 from licensing.ratelimit import public_limit
 from licensing.services import audit_trail, verification

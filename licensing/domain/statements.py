@@ -1,0 +1,174 @@
+"""Signed status statements: what the registry says of one licence at one moment, for how long
+that holds, and how anyone checks one offline against the registry's public keys."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from licensing.domain import jws
+from licensing.domain.chain import canonical_json
+from licensing.domain.lifecycle import REVOKED, SUSPENDED
+from licensing.domain.standing import STANDINGS
+from licensing.domain.timestamps import format_utc
+
+# The claims of a statement, in the order a reader meets them; every one is always present.
+CLAIMS = (
+    "iss", "sub", "status", "standing", "in_force", "status_since", "suspended_until",
+    "expires_on", "seq", "hash", "iat", "exp",
+)  # fmt: skip
+# Clocks disagree a little; a statement dated this far ahead of the checker's clock still counts.
+LEEWAY = timedelta(seconds=60)
+
+
+@dataclass(frozen=True)
+class StatementRules:
+    """Who signs statements (`iss`) and how long one holds at most."""
+
+    issuer: str
+    validity: timedelta
+
+    @property
+    def window(self) -> timedelta:
+        """Statements asked for within one window are the same bytes, so they cache: 1/24 of the
+        validity (an hour for the default day)."""
+        return max(self.validity / 24, timedelta(seconds=1))
+
+
+@dataclass(frozen=True)
+class LicenceFacts:
+    """What a statement is made of: the licence's public standing and its last audit event."""
+
+    number: str
+    status: str
+    standing: str
+    in_force: bool
+    status_since: datetime
+    issued_on: date
+    expires_on: date
+    suspended_until: date | None
+    seq: int
+    hash: str
+    last_change: datetime
+
+
+def claims(
+    facts: LicenceFacts, rules: StatementRules, now: datetime, timezone: ZoneInfo
+) -> dict[str, Any]:
+    """The statement's claims at `now`.
+
+    `iat` is the start of the current window, but never before the licence's last change nor
+    before the last moment its standing turned by the calendar, so that the claims held for the
+    whole of `iat`..`exp`. `exp` is `iat` plus the validity, cut at the next moment the standing
+    turns by the calendar: the end of the term (the `expires_on` day), the end of a suspension,
+    the issue date. A licence already revoked or expired gets the full validity: that stays true."""
+    turns = _standing_turns(facts, timezone)
+    window = rules.window.total_seconds()
+    floor = datetime.fromtimestamp(now.timestamp() // window * window, UTC)
+    issued_at = max([floor, facts.last_change, *(t for t in turns if t <= now)])
+    expires_at = min([issued_at + rules.validity, *(t for t in turns if t > now)])
+    return {
+        "iss": rules.issuer,
+        "sub": facts.number,
+        "status": facts.status,
+        "standing": facts.standing,
+        "in_force": facts.in_force,
+        "status_since": format_utc(facts.status_since),
+        "suspended_until": facts.suspended_until and facts.suspended_until.isoformat(),
+        "expires_on": facts.expires_on.isoformat(),
+        "seq": facts.seq,
+        "hash": facts.hash,
+        "iat": int(issued_at.timestamp()),
+        "exp": int(expires_at.timestamp()),
+    }
+
+
+def payload(statement_claims: dict[str, Any]) -> bytes:
+    return canonical_json(statement_claims).encode()
+
+
+def _standing_turns(facts: LicenceFacts, timezone: ZoneInfo) -> list[datetime]:
+    """The instants at which the licence's standing changes with the calendar alone."""
+    if facts.status == REVOKED:
+        return []
+
+    def start(day: date) -> datetime:
+        return datetime.combine(day, time(), timezone).astimezone(UTC)
+
+    turns = [start(facts.issued_on), start(facts.expires_on + timedelta(days=1))]
+    if facts.status == SUSPENDED and facts.suspended_until is not None:
+        turns.append(start(facts.suspended_until + timedelta(days=1)))
+    return turns
+
+
+@dataclass(frozen=True)
+class StatementCheck:
+    """The answer to "is this statement genuine, and does it still hold?", in plain words."""
+
+    genuine: bool  # signed by a key the registry lists, unaltered, and a status statement
+    current: bool  # genuine, and the moment checked lies within iat..exp
+    licence: str | None  # the licence it speaks of (only when genuine)
+    claims: dict[str, Any] | None  # only when genuine: a forgery's claims are not repeated
+    kid: str | None
+    problem: str | None  # why it is not genuine or not current; None when it holds
+
+    @property
+    def holds(self) -> bool:
+        return self.genuine and self.current
+
+    @property
+    def verdict(self) -> str:
+        if self.holds:
+            word = self.claims["standing"].replace("_", " ") if self.claims else "?"
+            return f"genuine and current: the registry states that licence {self.licence} is {word}"
+        if self.genuine:
+            return f"genuine but not current: {self.problem}"
+        return f"not genuine: {self.problem}"
+
+
+def check(token: str, jwks: dict[str, Any], at: datetime) -> StatementCheck:
+    """Check a statement against the registry's public keys at the moment `at`. Never raises for
+    anything a person might paste: every refusal is an answer."""
+    try:
+        header, body = jws.read(token, jwks)
+    except jws.JwsRefused as error:
+        return StatementCheck(False, False, None, None, None, str(error))
+    kid = header.get("kid")
+    found = _claims(body)
+    if found is None:
+        return StatementCheck(
+            False, False, None, None, kid,
+            "it is signed by the registry, but it is not a status statement",
+        )  # fmt: skip
+    issued_at = datetime.fromtimestamp(found["iat"], UTC)
+    expires_at = datetime.fromtimestamp(found["exp"], UTC)
+    problem = None
+    if at + LEEWAY < issued_at:
+        problem = f"it is dated {format_utc(issued_at)}, later than {format_utc(at)}: not yet valid"
+    elif at >= expires_at:
+        problem = f"it expired at {format_utc(expires_at)}; ask the registry for a fresh one"
+    return StatementCheck(True, problem is None, found["sub"], found, kid, problem)
+
+
+def _claims(body: bytes) -> dict[str, Any] | None:
+    """The claims, when the payload has the shape of a statement; None otherwise."""
+    try:
+        found = json.loads(body)
+    except ValueError:
+        return None
+    if not isinstance(found, dict) or set(found) != set(CLAIMS):
+        return None
+    numbers = ("iat", "exp", "seq")
+    if any(type(found[name]) is not int or not 0 <= found[name] < 2**40 for name in numbers):
+        return None
+    if found["exp"] <= found["iat"]:
+        return None
+    texts = ("iss", "sub", "status", "status_since", "expires_on", "hash")
+    if any(not isinstance(found[name], str) for name in texts):
+        return None
+    if found["standing"] not in STANDINGS or not isinstance(found["in_force"], bool):
+        return None
+    return {name: found[name] for name in CLAIMS}
