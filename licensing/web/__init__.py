@@ -19,7 +19,7 @@ blp = Blueprint(
     __name__,
     template_folder="templates",
     static_folder="static",
-    static_url_path="/static",
+    static_url_path="/assets",
 )
 pages.serve_pages(blp)
 
@@ -40,6 +40,9 @@ def init_app(app: Flask) -> None:
     console.init_app(app)
     app.jinja_env.filters.update(day=_day, moment=_moment, number=_number)
     app.jinja_env.globals.update(labels=labels, word=labels.word, locales=i18n.LOCALES)
+    app.jinja_env.globals.update(
+        reason_words=labels.reason_words, reason_article=labels.reason_article
+    )
     app.jinja_env.globals.update(locale_names=i18n.NAMES, locale=pages.locale_code)
     problems_handler = app.error_handler_spec[None][None].get(HTTPException)
 
@@ -75,7 +78,9 @@ def language(code: str) -> Response:
     return response
 
 
-def _day(value: date | None) -> str:
+def _day(value: date | str | None) -> str:
+    if isinstance(value, str):  # an ISO date as an event records it
+        value = date.fromisoformat(value)
     return format_date(value, "long") if value else ""
 
 

@@ -3,9 +3,11 @@ subtypes), in the reader's language. A test holds these tables to the domain's o
 
 from __future__ import annotations
 
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 
-from licensing.domain import lifecycle, standing
+from licensing.domain import decisions, lifecycle, standing
+from licensing.domain.reasons import CATALOGUE, LANGUAGES
 
 REGION_NAMES = {
     "abai": _l("Abai Region"),
@@ -74,6 +76,11 @@ SUBTYPE_WORDS = {
     "II": _l("Subtype II: equipment hosted in another's data centre"),
 }
 
+DECIDED_BY_WORDS = {
+    decisions.LICENSOR: _l("Order of the licensor"),
+    decisions.COURT: _l("Court decision"),
+}
+
 # The badge's colour class; the words above always stand beside it.
 STANDING_TONE = {
     standing.IN_FORCE: "good",
@@ -90,3 +97,20 @@ def word(table: dict[str, object], code: str | None) -> str:
     if code is None:
         return ""
     return str(table.get(code, code))
+
+
+def _language() -> str:
+    language = str(get_locale() or "")
+    return language if language in LANGUAGES else "en"
+
+
+def reason_words(code: str | None) -> str:
+    """The reason code's label in the reader's language, from the reason-code catalogue."""
+    reason = CATALOGUE.get(code or "")
+    return reason.label(_language()) if reason else (code or "")
+
+
+def reason_article(code: str | None) -> str:
+    """The provision of the law the reason code rests on, cited in the reader's language."""
+    reason = CATALOGUE.get(code or "")
+    return reason.article.cited(_language()) if reason else ""

@@ -11,14 +11,15 @@ from markupsafe import Markup, escape
 from licensing.domain.lifecycle import ISSUED, RESUMED, REVOKED, STATES, SUSPENDED, TRANSITIONS
 from licensing.web.labels import ACTION_WORDS, STATUS_WORDS, word
 
-WIDTH, HEIGHT = 720, 360
-BOX_W, BOX_H = 150, 48
-# Where the known states sit; a state added to the machine later is placed on a circle.
+WIDTH, HEIGHT = 760, 350
+BOX_W, BOX_H = 190, 48
+# Where the known states sit: a square whose only diagonal is suspended -> revoked, so no two
+# arrows cross. A state added to the machine later is placed on a circle.
 PLACES = {
-    ISSUED: (110, 180),
-    SUSPENDED: (360, 70),
-    RESUMED: (360, 290),
-    REVOKED: (610, 180),
+    ISSUED: (140, 50),
+    SUSPENDED: (560, 50),
+    RESUMED: (560, 290),
+    REVOKED: (140, 290),
 }
 
 
@@ -72,12 +73,17 @@ def lifecycle_svg() -> Markup:
         sx, sy = _border(x1, y1, ux, uy)
         ex, ey = _border(x2, y2, -ux, -uy)
         sx, sy, ex, ey = sx + nx, sy + ny, ex + nx, ey + ny
-        mx, my = (sx + ex) / 2 + nx * 1.6, (sy + ey) / 2 + ny * 1.6 - 4
+        mx, my = (sx + ex) / 2, (sy + ey) / 2
+        if abs(uy) > abs(ux):  # an upright arrow: its words beside it, on its own side
+            side = 1 if (nx if shift else 1) >= 0 else -1
+            anchor, mx, my = ("start" if side > 0 else "end"), mx + nx + side * 8, my + 5
+        else:
+            anchor, mx, my = "middle", mx + nx, my + ny - 6
         parts.append(
             f'<g class="move" data-from="{source}" data-to="{dest}" data-action="{action}">'
             f'<line x1="{sx:.1f}" y1="{sy:.1f}" x2="{ex:.1f}" y2="{ey:.1f}" stroke="#1d3557" '
             f'stroke-width="2" marker-end="url(#arrow)"/>'
-            f'<text x="{mx:.1f}" y="{my:.1f}" text-anchor="middle" font-size="13" '
+            f'<text x="{mx:.1f}" y="{my:.1f}" text-anchor="{anchor}" font-size="13" '
             f'fill="#1d3557" stroke="#fff" stroke-width="4" paint-order="stroke">'
             f"{escape(word(ACTION_WORDS, action))}</text></g>"
         )

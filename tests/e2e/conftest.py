@@ -64,46 +64,67 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
+class Running:
+    """A gunicorn process and the file it logs to."""
+
+    def __init__(self, process: subprocess.Popen[str], log: Path) -> None:
+        self.process, self.log = process, log
+
+    def stop(self) -> None:
+        """Stop the server and check it logged no traceback."""
+        self.process.terminate()
+        self.process.wait(timeout=30)
+        output = self.log.read_text()
+        assert "Traceback" not in output, output
+
+
+def launch(
+    database: str, folder: Path, workers: int = 2, **settings: str
+) -> tuple[Server, Running]:
+    """Start gunicorn (sync workers, as in production) on `database`, its key and log in `folder`;
+    `settings`: LICENSING_* environment variables for the server and its commands."""
+    env = {
+        **os.environ,  # noqa: TID251
+        "LICENSING_DATABASE_URL": database,
+        "LICENSING_SIGNING_KEY_FILE": str(folder / "signing-key.pem"),
+        **settings,
+    }
+    port = _free_port()
+    command = [str(BIN / "gunicorn"), "--workers", str(workers), "--bind", f"127.0.0.1:{port}"]
+    # a file, not a pipe: a busy test can log more than a pipe holds, which would stall gunicorn
+    log = folder / f"gunicorn-{port}.log"
+    with log.open("w") as output:
+        process = subprocess.Popen(
+            [*command, "wsgi:app"], env=env, cwd=ROOT, stdout=output,
+            stderr=subprocess.STDOUT, text=True,
+        )  # fmt: skip
+    running = Running(process, log)
+    server = Server(f"http://127.0.0.1:{port}", env)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            if server.request("GET", "/readyz")[0] == 200:
+                return server, running
+        except OSError:
+            time.sleep(0.2)
+    running.process.terminate()
+    raise RuntimeError("the server did not become ready")
+
+
 @pytest.fixture
 def start_server(databases: Databases, tmp_path: Path) -> Iterator[Callable[..., Server]]:
-    """Start gunicorn (sync workers, as in production) on this test's database."""
+    """Start gunicorn on this test's database."""
     database = databases.fresh(tmp_path)
-    processes: list[tuple[subprocess.Popen[str], Path]] = []
+    running: list[Running] = []
 
     def start(workers: int = 2, **settings: str) -> Server:
-        """`settings`: LICENSING_* environment variables for the server and its commands."""
-        env = {
-            **os.environ,  # noqa: TID251
-            "LICENSING_DATABASE_URL": database,
-            "LICENSING_SIGNING_KEY_FILE": str(tmp_path / "signing-key.pem"),
-            **settings,
-        }
-        port = _free_port()
-        command = [str(BIN / "gunicorn"), "--workers", str(workers), "--bind", f"127.0.0.1:{port}"]
-        # a file, not a pipe: a busy test can log more than a pipe holds, which would stall gunicorn
-        log = tmp_path / f"gunicorn-{port}.log"
-        with log.open("w") as output:
-            process = subprocess.Popen(
-                [*command, "wsgi:app"], env=env, cwd=ROOT, stdout=output,
-                stderr=subprocess.STDOUT, text=True,
-            )  # fmt: skip
-        processes.append((process, log))
-        server = Server(f"http://127.0.0.1:{port}", env)
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            try:
-                if server.request("GET", "/readyz")[0] == 200:
-                    return server
-            except OSError:
-                time.sleep(0.2)
-        raise RuntimeError("the server did not become ready")
+        server, process = launch(database, tmp_path, workers, **settings)
+        running.append(process)
+        return server
 
     yield start
-    for process, log in processes:
-        process.terminate()
-        process.wait(timeout=30)
-        output = log.read_text()
-        assert "Traceback" not in output, output
+    for process in running:
+        process.stop()
 
 
 @pytest.fixture

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import functools
 import math
+from datetime import UTC, date, datetime
 from typing import Any
 
 from flask import (
@@ -21,12 +22,14 @@ from flask_babel import gettext
 from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as SQLAlchemyTimeout
 
+from licensing import clock
 from licensing.domain.errors import LicenceNotFound
 from licensing.domain.licence import SUBTYPES, is_licence_number
 from licensing.domain.regions import REGIONS
 from licensing.domain.standing import STANDINGS
+from licensing.domain.timestamps import parse_utc
 from licensing.ratelimit import public_limit
-from licensing.services import public
+from licensing.services import public, statements
 from licensing.services.errors import DatabaseBusy, DatabaseUnavailable
 from licensing.web import pages
 from licensing.web.lifecycle_picture import lifecycle_svg
@@ -40,6 +43,8 @@ pages.serve_pages(blp)
 PAGE_SIZE = 20
 MAX_QUERY = 200  # characters of a search that are read; a holder's name is at most 300
 CSV_ROWS = 10_000  # the most rows one download carries
+MAX_STATEMENT = 16_384  # characters read of a pasted or uploaded statement; real ones are < 2 KB
+MAX_SHOWN = 4_096  # a paste longer than this is not echoed back into the form
 SORTS = tuple(public.ORDERS)
 
 
@@ -130,12 +135,17 @@ def licence(number: str) -> str:
         "public/licence.html",
         licence=view,
         qr=qr_svg(page_url, gettext("QR code of this page's address")),
+        timeline=public.timeline(_policy(), view.number),
     )
 
 
 @blp.get("/about")
 def about() -> str:
-    return render_template("public/about.html", lifecycle=_lifecycle(pages.locale_code()))
+    return render_template(
+        "public/about.html",
+        lifecycle=_lifecycle(pages.locale_code()),
+        reasons=public.reason_codes(_policy()),
+    )
 
 
 @functools.cache
@@ -144,6 +154,38 @@ def _lifecycle(locale: str) -> str:
     return lifecycle_svg()
 
 
-@blp.get("/verify")
+@blp.route("/verify", methods=["GET", "POST"])
 def verify() -> str:
-    return render_template("public/verify.html")
+    """Paste or upload a statement; the answer says whether the registry signed it, whether it
+    still holds and what it states, checked against the registry's own public keys."""
+    if request.method == "GET":
+        return render_template("public/verify.html")
+    pasted = request.form.get("statement", "")[:MAX_STATEMENT].strip()
+    upload = request.files.get("file")
+    if upload is not None and upload.filename:
+        pasted = upload.stream.read(MAX_STATEMENT).decode("utf-8", errors="replace").strip()
+    if not pasted:
+        return render_template("public/verify.html", empty=True)
+    check = statements.check("".join(pasted.split()))
+    return render_template(
+        "public/verify.html",
+        check=check,
+        claims=_shown_claims(check.claims),
+        pasted=pasted if len(pasted) <= MAX_SHOWN else None,
+    )
+
+
+def _shown_claims(claims: dict[str, Any] | None) -> dict[str, Any] | None:
+    """The claims as a page shows them: dates and moments as values, not wire text."""
+    if claims is None:
+        return None
+    until = claims["suspended_until"]
+    return {
+        **claims,
+        "status_since": parse_utc(claims["status_since"]),
+        "suspended_until": date.fromisoformat(until) if until else None,
+        "expires_on": date.fromisoformat(claims["expires_on"]),
+        "iat": datetime.fromtimestamp(claims["iat"], UTC),
+        "exp": datetime.fromtimestamp(claims["exp"], UTC),
+        "expired": clock.now() >= datetime.fromtimestamp(claims["exp"], UTC),
+    }
