@@ -137,3 +137,10 @@ def test_the_console_speaks_the_readers_language(client: FlaskClient, officer: S
         headers={"Accept-Language": "ru"},
     )
     assert "Данные неверны" in answer.text
+
+
+def test_the_account_rules_messages_are_the_ones_the_catalogues_translate() -> None:
+    from licensing.domain import passwords
+    from licensing.web.console.forms import ACCOUNT_MESSAGES
+
+    assert {passwords.TOO_COMMON, passwords.TOO_PERSONAL} <= set(ACCOUNT_MESSAGES)
