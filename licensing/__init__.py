@@ -10,7 +10,18 @@ from typing import Any
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from licensing import api, cli, config, database, guards, headers, observability, ratelimit, web
+from licensing import (
+    api,
+    cli,
+    config,
+    database,
+    guards,
+    headers,
+    observability,
+    ratelimit,
+    sessions,
+    web,
+)
 from licensing.services.signing import Signer
 
 
@@ -34,5 +45,6 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     ratelimit.init_app(app)
     api.init_app(app)
     web.init_app(app)
+    sessions.init_app(app)
     cli.init_app(app)
     return app

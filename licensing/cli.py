@@ -1,5 +1,5 @@
-"""Operator commands (`flask --app licensing tokens|demo|audit|keys|statements|reason-codes
-...`); each calls a service."""
+"""Operator commands (`flask --app licensing tokens|users|demo|audit|keys|statements|
+reason-codes ...`); each calls a service."""
 
 from __future__ import annotations
 
@@ -27,6 +27,7 @@ from licensing.domain.roles import REGULATOR, ROLES
 from licensing.domain.trail import check_trail
 from licensing.models import db
 from licensing.services import (
+    accounts,
     audit_trail,
     backup,
     demo,
@@ -44,6 +45,7 @@ INSTANT_FORMATS = ["%Y-%m-%dT%H:%M:%SZ", "%Y-%m-%dT%H:%M:%S.%fZ", "%Y-%m-%d"]
 
 def init_app(app: Flask) -> None:
     app.cli.add_command(tokens_cli)
+    app.cli.add_command(users_cli)
     app.cli.add_command(demo_command)
     app.cli.add_command(audit_cli)
     app.cli.add_command(keys_cli)
@@ -104,6 +106,57 @@ def revoke_token(name: str) -> None:
     if not tokens.revoke(name):
         raise click.ClickException(f"no active token is called {name!r}")
     click.echo(f"revoked {name}", err=True)
+
+
+users_cli = AppGroup("users", help="Accounts for people who use the console.")
+
+
+@users_cli.command("create")
+@click.option("--role", required=True, type=click.Choice(accounts.PERSON_ROLES))
+@click.option("--name", required=True, help="Who it is; recorded as the actor of their changes.")
+@click.option("--email", required=True, help="Their e-mail address (they may sign in with it).")
+def create_user(role: str, name: str, email: str) -> None:
+    """Create an account and print its one-time set-up link, alone, on standard output."""
+    _require_schema()
+    try:
+        secret = accounts.create(name, email, role, current_app.config["LICENSING_SETUP_LINK"])
+    except InvalidFields as error:
+        _refuse(error)
+    click.echo(_setup_link(secret))
+
+
+@users_cli.command("list")
+def list_users() -> None:
+    """List accounts: name, role, state, e-mail."""
+    _require_schema()
+    for user in accounts.listing(current_app.config["LICENSING_SIGNIN_POLICY"]):
+        click.echo(f"{user.name}\t{user.role}\t{user.state}\t{user.email}")
+
+
+@users_cli.command("disable")
+@click.argument("name")
+def disable_user(name: str) -> None:
+    """Stop an account from signing in and end its sessions."""
+    _require_schema()
+    if not accounts.disable(name):
+        raise click.ClickException(f"no account named {name!r}")
+    click.echo(f"disabled {name}", err=True)
+
+
+@users_cli.command("reset")
+@click.argument("name")
+def reset_user(name: str) -> None:
+    """Clear an account's password and second factor, enable it, end its sessions, and print a
+    new set-up link."""
+    _require_schema()
+    secret = accounts.reset(name, current_app.config["LICENSING_SETUP_LINK"])
+    if secret is None:
+        raise click.ClickException(f"no account named {name!r}")
+    click.echo(_setup_link(secret))
+
+
+def _setup_link(secret: str) -> str:
+    return f"{current_app.config['LICENSING_BASE_URL']}/console/setup/{secret}"
 
 
 @click.command("demo")

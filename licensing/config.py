@@ -15,6 +15,7 @@ from licensing.domain.lifecycle import STATUS_ACTIONS
 from licensing.domain.policy import Policy
 from licensing.domain.reasons import CATALOGUE, DEFAULT_REASON_CODES, reason_code_problems
 from licensing.domain.roles import ROLES
+from licensing.domain.signin import SignInPolicy
 from licensing.domain.statements import StatementRules
 
 PREFIX = "LICENSING_"
@@ -41,12 +42,12 @@ SETTINGS = (
             " register; `none` to read them from `LICENSING_DATABASE_URL`"),
     Setting("SIGNING_KEY_FILE", "<instance>/signing-key.pem",
             "Ed25519 private key (PEM) for statements and checkpoints"),
+    Setting("SECRET_KEY_FILE", "<instance>/secret-key",
+            "random key (made on first start) that signs form tokens and console sessions"),
     Setting("STATEMENT_ISSUER", "urn:licensing:registry",
             "`iss` of signed status statements; set it to the registry's public URL"),
     Setting("STATEMENT_VALIDITY_HOURS", "24",
             "how long a signed status statement holds at most (never past the licence's term)"),
-    Setting("SECRET_KEY_FILE", "<instance>/secret-key",
-            "random key (made on first start) that signs the web pages' form tokens"),
     Setting("RATELIMIT_STORAGE_URI", "memory://",
             "where rate-limit counters live; `redis://host:6379` when several processes serve"),
     Setting("RATELIMIT_PUBLIC", "120 per minute",
@@ -72,6 +73,15 @@ SETTINGS = (
     Setting("METRICS_ALLOW", "none",
             "who may read `/metrics`: comma-separated addresses or networks (`10.0.0.0/8`) and"
             " token roles (`role:auditor`); `none` for no one"),
+    Setting("BASE_URL", "http://localhost:5000",
+            "the address people reach the registry at; set-up links begin with it"),
+    Setting("SETUP_LINK_HOURS", "72", "how long a person's one-time set-up link works"),
+    Setting("PASSWORD_MIN_LENGTH", "12", "shortest password a person may choose"),
+    Setting("SESSION_IDLE_MINUTES", "30", "a console session ends after this long idle"),
+    Setting("SESSION_MAX_HOURS", "12", "a console session ends this long after sign-in"),
+    Setting("SIGNIN_SLOW_AFTER", "3", "failed sign-ins in a row after which attempts must wait"),
+    Setting("SIGNIN_LOCK_AFTER", "10", "failed sign-ins in a row that lock the account"),
+    Setting("SIGNIN_LOCK_MINUTES", "15", "how long a locked account stays locked"),
 )  # fmt: skip
 
 
@@ -100,6 +110,18 @@ def load(instance_path: str, overrides: Mapping[str, Any] | None = None) -> dict
         "LICENSING_LOG_FORMAT": _choice(raw, "LOG_FORMAT", ("text", "json")),
         "LICENSING_METRICS_ALLOW": metrics_allow(raw["METRICS_ALLOW"]),
         "LICENSING_POLICY": _policy(raw),
+        "LICENSING_BASE_URL": raw["BASE_URL"].rstrip("/"),
+        "LICENSING_SETUP_LINK": timedelta(hours=_integer(raw, "SETUP_LINK_HOURS", minimum=1)),
+        "LICENSING_PASSWORD_MIN_LENGTH": _integer(raw, "PASSWORD_MIN_LENGTH", minimum=8),
+        "LICENSING_SESSION_IDLE": timedelta(
+            minutes=_integer(raw, "SESSION_IDLE_MINUTES", minimum=1)
+        ),
+        "LICENSING_SESSION_MAX": timedelta(hours=_integer(raw, "SESSION_MAX_HOURS", minimum=1)),
+        "LICENSING_SIGNIN_POLICY": SignInPolicy(
+            slow_after=_integer(raw, "SIGNIN_SLOW_AFTER", minimum=1),
+            lock_after=_integer(raw, "SIGNIN_LOCK_AFTER", minimum=1),
+            lock_for=timedelta(minutes=_integer(raw, "SIGNIN_LOCK_MINUTES", minimum=1)),
+        ),
         "LICENSING_STATEMENTS": StatementRules(
             issuer=raw["STATEMENT_ISSUER"],
             validity=timedelta(hours=_integer(raw, "STATEMENT_VALIDITY_HOURS", minimum=1)),

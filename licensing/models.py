@@ -221,10 +221,41 @@ class IdempotencyRecord(db.Model):
     __tablename__ = "idempotency_records"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    token_id: Mapped[int] = mapped_column(ForeignKey("api_tokens.id"))
+    # whose key it is: a token's, or a person's in the console (one of the two)
+    token_id: Mapped[int | None] = mapped_column(ForeignKey("api_tokens.id"))
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     key: Mapped[str] = mapped_column(String(255))
     fingerprint: Mapped[str] = mapped_column(String(64))
     result: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(index=True)
 
-    __table_args__ = (UniqueConstraint("token_id", "key"),)
+    __table_args__ = (
+        UniqueConstraint("token_id", "key"),
+        UniqueConstraint("user_id", "key"),
+        CheckConstraint("(token_id IS NULL) != (user_id IS NULL)", name="one_owner"),
+    )
+
+
+class User(db.Model):
+    """A person who signs in to the console: a regulator or an auditor. The name is the actor of
+    their changes, as a token's name is."""
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    role: Mapped[str] = mapped_column(String(16))
+    password_hash: Mapped[str | None] = mapped_column(Text)  # Argon2id; None until set up
+    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    totp_last_step: Mapped[int | None]  # a code is good once: steps up to this one are spent
+    setup_hash: Mapped[str | None] = mapped_column(String(64), unique=True)  # SHA-256 of the link
+    setup_expires_at: Mapped[datetime | None]
+    failed_sign_ins: Mapped[int] = mapped_column(Integer)
+    last_failure_at: Mapped[datetime | None]
+    # sessions carry the epoch they began in; a reset or a disable moves it on, ending them all
+    session_epoch: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime]
+    disabled_at: Mapped[datetime | None]
+
+    __table_args__ = (CheckConstraint(_one_of("role", ("regulator", "auditor")), name="role"),)

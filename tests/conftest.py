@@ -33,6 +33,7 @@ TABLES = (
     "licence_serials",
     "api_tokens",
     "signing_keys",
+    "users",
 )
 
 

@@ -15,6 +15,7 @@ class Actor:
     role: str
     holder_bin: str | None = None
     token_id: int | None = None
+    user_id: int | None = None  # a person signed in to the console
 
     @property
     def holder_scope(self) -> str | None:

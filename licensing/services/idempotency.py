@@ -8,7 +8,7 @@ import json
 from dataclasses import asdict
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import ColumnElement, delete, select
 
 from licensing.domain.errors import IdempotencyKeyReused
 from licensing.models import IdempotencyRecord
@@ -27,18 +27,14 @@ def fingerprint(operation: str, target: str | None, command: Any) -> str:
 def replay(write: Write, ctx: Context, request_fingerprint: str) -> Outcome | None:
     """The kept answer for this request's key, None when the key is new (or its answer expired)."""
     key = ctx.idempotency_key
-    if key is None or ctx.actor.token_id is None:
+    owner = _owner(ctx)
+    if key is None or owner is None:
         return None
     write.session.execute(
-        delete(IdempotencyRecord).where(
-            IdempotencyRecord.token_id == ctx.actor.token_id,
-            IdempotencyRecord.created_at < write.now - key.ttl,
-        )
+        delete(IdempotencyRecord).where(owner, IdempotencyRecord.created_at < write.now - key.ttl)
     )
     record = write.session.execute(
-        select(IdempotencyRecord).where(
-            IdempotencyRecord.token_id == ctx.actor.token_id, IdempotencyRecord.key == key.value
-        )
+        select(IdempotencyRecord).where(owner, IdempotencyRecord.key == key.value)
     ).scalar_one_or_none()
     if record is None:
         return None
@@ -50,10 +46,11 @@ def replay(write: Write, ctx: Context, request_fingerprint: str) -> Outcome | No
 def remember(write: Write, ctx: Context, request_fingerprint: str, view: LicenceView) -> Outcome:
     """Keep the answer under the request's key (if it has one) in the same transaction."""
     key = ctx.idempotency_key
-    if key is not None and ctx.actor.token_id is not None:
+    if key is not None and _owner(ctx) is not None:
         write.session.add(
             IdempotencyRecord(
                 token_id=ctx.actor.token_id,
+                user_id=ctx.actor.user_id,
                 key=key.value,
                 fingerprint=request_fingerprint,
                 result=json.dumps(view.to_record()),
@@ -61,3 +58,12 @@ def remember(write: Write, ctx: Context, request_fingerprint: str, view: Licence
             )
         )
     return Outcome(view)
+
+
+def _owner(ctx: Context) -> ColumnElement[bool] | None:
+    """Whose keys these are: a token's (the API) or a person's (the console's forms)."""
+    if ctx.actor.token_id is not None:
+        return IdempotencyRecord.token_id == ctx.actor.token_id
+    if ctx.actor.user_id is not None:
+        return IdempotencyRecord.user_id == ctx.actor.user_id
+    return None

@@ -43,6 +43,8 @@ def wants_page() -> bool:
 
 TITLES = {
     400: lambda: _("The request could not be read"),
+    401: lambda: _("Sign in first"),
+    403: lambda: _("Your account may not do this"),
     404: lambda: _("Page not found"),
     405: lambda: _("This page cannot be used that way"),
     413: lambda: _("What you sent is too large"),
@@ -53,6 +55,8 @@ TITLES = {
 
 EXPLANATIONS = {
     400: lambda: _("Go back, check what you entered and try again."),
+    401: lambda: _("Your session has ended or you have not signed in. Sign in and try again."),
+    403: lambda: _("This page or action is for another role. Nothing was changed."),
     404: lambda: _(
         "There is no page or licence at this address. Check the licence number: it looks like "
         "DM-2025-000123."

@@ -1,0 +1,30 @@
+"""Console sessions: Flask's signed cookie (signed with the web layer's secret key), HttpOnly,
+SameSite=Strict, Secure whenever the request came over HTTPS; the idle timeout and the absolute
+lifetime are checked on every request by the console. Nothing is kept in a process, so any worker
+can serve any request."""
+
+from __future__ import annotations
+
+from flask import Flask, request
+from flask.sessions import SecureCookieSessionInterface
+
+
+class SessionCookie(SecureCookieSessionInterface):
+    """Flask's signed-cookie session, Secure whenever the request came over HTTPS."""
+
+    def get_cookie_secure(self, app: Flask) -> bool:
+        return bool(super().get_cookie_secure(app) or request.is_secure)
+
+
+def init_app(app: Flask) -> None:
+    """Call after the web layer, whose cookie settings these tighten."""
+    app.session_interface = SessionCookie()
+    app.config.update(
+        SESSION_COOKIE_NAME="licensing_session",
+        SESSION_COOKIE_HTTPONLY=True,
+        # a session is never sent along with a request another site started: no forged posts,
+        # no console page opened in someone else's frame or link with the person's rights
+        SESSION_COOKIE_SAMESITE="Strict",
+        SESSION_REFRESH_EACH_REQUEST=True,
+        PERMANENT_SESSION_LIFETIME=app.config["LICENSING_SESSION_MAX"],
+    )

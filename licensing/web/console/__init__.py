@@ -1,0 +1,24 @@
+"""The console under /console: licensing officers and auditors, signed in with their own accounts,
+working through the same use cases as the API."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask
+
+
+def init_app(app: Flask) -> None:
+    """Register the console; call from the web layer, which owns the pages' shared parts."""
+    from licensing.web.console.routes import blp
+
+    app.register_blueprint(blp)
+    app.extensions["licensing.page_blueprints"].add(blp.name)
+    app.jinja_env.filters["pair"] = _pair
+
+
+def _pair(code: str, table: dict[str, Any]) -> tuple[str, str]:
+    """An option for a select: the code, and its words in the reader's language."""
+    from licensing.web.labels import word
+
+    return code, word(table, code)

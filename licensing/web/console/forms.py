@@ -1,0 +1,125 @@
+"""Reading the console's forms into the commands the use cases take; a field that cannot even be
+read (a date that is no date) is reported next to it, like the domain's own refusals."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Mapping
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from flask_babel import gettext as _
+
+from licensing.domain.errors import InvalidFields
+from licensing.domain.licence import AMENDABLE, Application, Details
+from licensing.services.results import LicenceView
+
+ISSUE_FIELDS = (
+    "holder_name", "holder_bin", "subtype", "site_address", "region", "capacity_mw", "issued_on",
+    "expires_on",
+)  # fmt: skip
+STATUS_FIELDS = ("reason_code", "reason", "legal_basis", "until")
+MAX_FIELD = 4000  # longer than any rule allows; cut before anything reads it
+
+
+def given(form: Mapping[str, str], names: tuple[str, ...]) -> dict[str, str]:
+    """The named fields as typed (bounded), for showing back and for reading."""
+    return {name: form.get(name, "")[:MAX_FIELD] for name in names}
+
+
+def application(values: Mapping[str, str]) -> Application:
+    errors: dict[str, list[str]] = {}
+    capacity = _decimal(values["capacity_mw"], "capacity_mw", errors)
+    issued_on = _day(values["issued_on"], "issued_on", errors, optional=True)
+    expires_on = _day(values["expires_on"], "expires_on", errors, optional=True)
+    if errors:
+        raise InvalidFields(errors)
+    return Application(
+        holder_name=values["holder_name"],
+        holder_bin=values["holder_bin"],
+        subtype=values["subtype"],
+        site_address=values["site_address"],
+        region=values["region"],
+        capacity_mw=capacity or Decimal(0),
+        issued_on=issued_on,
+        expires_on=expires_on,
+    )
+
+
+def amendment(values: Mapping[str, str], current: Mapping[str, Any]) -> dict[str, Any]:
+    """The fields the officer changed, read."""
+    errors: dict[str, list[str]] = {}
+    changes: dict[str, Any] = {}
+    for name in AMENDABLE:
+        if values[name] == str(current[name]):
+            continue
+        if name == "capacity_mw":
+            changes[name] = _decimal(values[name], name, errors)
+        else:
+            changes[name] = values[name]
+    if errors:
+        raise InvalidFields(errors)
+    return changes
+
+
+def details(view: LicenceView) -> Details:
+    """A licence's amendable details as the domain checks them."""
+    values = {name: getattr(view, name) for name in AMENDABLE}
+    return Details(**{**values, "capacity_mw": Decimal(view.capacity_mw)})
+
+
+def day(text: str, field: str, errors: dict[str, list[str]]) -> date | None:
+    return _day(text, field, errors, optional=False)
+
+
+def version(form: Mapping[str, str]) -> int | None:
+    text = form.get("version", "")
+    return int(text) if text.isascii() and text.isdigit() and len(text) < 10 else None
+
+
+def new_form_key() -> str:
+    """One per confirmation page: posting that page twice is one request, not two."""
+    return secrets.token_urlsafe(24)
+
+
+def form_key(form: Mapping[str, str]) -> str | None:
+    key = form.get("form_key", "")
+    return key if 20 <= len(key) <= 64 and key.isascii() and key.isprintable() else None
+
+
+def _decimal(text: str, field: str, errors: dict[str, list[str]]) -> Decimal | None:
+    try:
+        value = Decimal(text.strip().replace(",", "."))
+    except InvalidOperation:
+        value = None
+    if value is None or not value.is_finite():
+        errors[field] = [_("Give a number, like 12.5.")]
+        return None
+    return value
+
+
+def _day(text: str, field: str, errors: dict[str, list[str]], *, optional: bool) -> date | None:
+    text = text.strip()
+    if not text and optional:
+        return None
+    try:
+        return date.fromisoformat(text) if len(text) == 10 else date.fromisoformat("x")
+    except ValueError:
+        errors[field] = [_("Give a date as YYYY-MM-DD.")]
+        return None
+
+
+def N_(message: str) -> str:  # the name message extractors look for
+    """Mark a message said elsewhere (a rule, a use case) for the catalogues; shown translated."""
+    return message
+
+
+# What the account rules answer, word for word, so the set-up page shows it in the reader's
+# language (see domain/passwords.py and services/accounts.py).
+ACCOUNT_MESSAGES = (
+    N_("This password is too common; choose another."),
+    N_("The password must not contain your name or e-mail address."),
+    N_("The two passwords differ."),
+    N_("This code is not the one your app shows now."),
+)

@@ -1,0 +1,443 @@
+"""Routes of /console: sign-in, worklists, licences and their forms, the audit trail."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import replace
+from datetime import datetime, time, timedelta
+from typing import Any
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import gettext as _
+
+from licensing import clock
+from licensing.domain import lifecycle
+from licensing.domain.errors import (
+    ActionNotAllowed,
+    InvalidFields,
+    LicenceNotFound,
+    VersionMismatch,
+)
+from licensing.domain.exports import EXPORT_FORMATS
+from licensing.domain.licence import AMENDABLE, SUBTYPES, check_amendment, check_application
+from licensing.domain.lifecycle import STATUS_ACTIONS
+from licensing.domain.regions import REGIONS
+from licensing.domain.roles import AUDITOR, REGULATOR
+from licensing.domain.standing import STANDINGS
+from licensing.services import accounts, audit_trail, licences, verification, worklists
+from licensing.services.accounts import SignInRefused
+from licensing.services.audit_trail import TrailFilters
+from licensing.services.context import Context, IdempotencyKey
+from licensing.services.errors import ConcurrentChange
+from licensing.services.licences import Filters
+from licensing.web import pages
+from licensing.web.console import decisions, forms, staff
+from licensing.web.console.staff import requires
+
+blp = Blueprint("console", __name__, url_prefix="/console", template_folder="templates")
+pages.serve_pages(blp)
+
+READERS = (REGULATOR, AUDITOR)
+PAGE_SIZE = 25
+
+
+@blp.after_request
+def _private(response: Response) -> Response:
+    # what a signed-in person sees is theirs alone: no cache may keep it
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@blp.app_context_processor
+def _who() -> dict[str, Any]:
+    return {"person": staff.current() if request.blueprint == "console" else None}
+
+
+# --- signing in -------------------------------------------------------------------------------
+
+
+@blp.route("/sign-in", methods=["GET", "POST"])
+def sign_in() -> Any:
+    error = None
+    if request.method == "POST":
+        login = request.form.get("login", "")[:254]
+        password = request.form.get("password", "")[:1000]
+        try:
+            person = accounts.check_password(login, password, _signin_policy())
+        except SignInRefused as refused:
+            error = _refusal(refused)
+        else:
+            if person.needs_totp:
+                staff.half_way(person)
+                return redirect(url_for(".second_factor", next=_next()), code=303)
+            staff.begin(person)
+            return redirect(_next(), code=303)
+    return _page("console/sign_in.html", 401 if error else 200, error=error, next=_next())
+
+
+@blp.route("/sign-in/code", methods=["GET", "POST"])
+def second_factor() -> Any:
+    half = staff.pending()
+    if half is None:
+        flash(_("Sign in again: the time for the code ran out."))
+        return redirect(url_for(".sign_in"), code=303)
+    error = None
+    if request.method == "POST":
+        try:
+            person = accounts.check_code(half, request.form.get("code", "")[:20], _signin_policy())
+        except SignInRefused as refused:
+            error = _refusal(refused)
+        else:
+            staff.begin(person)
+            return redirect(_next(), code=303)
+    return _page("console/code.html", 401 if error else 200, error=error, next=_next())
+
+
+@blp.route("/sign-out", methods=["POST"])
+def sign_out() -> Any:
+    staff.end()
+    flash(_("You have signed out."))
+    return redirect(url_for(".sign_in"), code=303)
+
+
+@blp.route("/setup/<secret>", methods=["GET", "POST"])
+def setup(secret: str) -> Any:
+    account = accounts.setup_of(secret)
+    if account is None:
+        abort(404)
+    errors: dict[str, list[str]] = {}
+    if request.method == "POST":
+        try:
+            done = accounts.complete_setup(
+                secret,
+                request.form.get("password", "")[:1000],
+                request.form.get("repeated", "")[:1000],
+                request.form.get("code", "")[:20],
+                current_app.config["LICENSING_PASSWORD_MIN_LENGTH"],
+            )
+        except InvalidFields as refused:
+            errors = _translated(refused.errors)
+        else:
+            if not done:
+                abort(404)
+            staff.end()
+            flash(_("Your account is ready: sign in."))
+            return redirect(url_for(".sign_in"), code=303)
+    return _page(
+        "console/setup.html",
+        422 if errors else 200,
+        account=account,
+        errors=errors,
+        minimum=current_app.config["LICENSING_PASSWORD_MIN_LENGTH"],
+    )
+
+
+# --- reading --------------------------------------------------------------------------------------
+
+
+@blp.route("/")
+@requires(*READERS)
+def dashboard() -> Any:
+    lists = worklists.worklists(staff.context())
+    return _page("console/dashboard.html", lists=lists)
+
+
+@blp.route("/licences")
+@requires(*READERS)
+def licence_list() -> Any:
+    args = request.args
+    filters = Filters(
+        status=_one_of(args.get("status"), lifecycle.STATES),
+        holder_bin=(args.get("holder_bin") or "").strip()[:12] or None,
+        region=_one_of(args.get("region"), tuple(REGIONS)),
+        q=(args.get("q") or "").strip()[:100] or None,
+        overdue={"yes": True, "no": False}.get(args.get("overdue", "")),
+        standing=_one_of(args.get("standing"), STANDINGS),
+    )
+    page = int(p) if (p := args.get("page", "1")).isdigit() and 0 < int(p) < 10**6 else 1
+    found = licences.find(staff.context(), filters, page, PAGE_SIZE)
+    return _page("console/licences.html", found=found, filters=filters, choices=_choices(),
+                 **_paging(".licence_list", found))  # fmt: skip
+
+
+@blp.route("/licences/<number>")
+@requires(*READERS)
+def licence(number: str) -> Any:
+    ctx = staff.context()
+    view = licences.get(ctx, number)
+    return _page(
+        "console/licence.html",
+        licence=view,
+        history=licences.history(ctx, number),
+        may_act=staff.current().role == REGULATOR,  # type: ignore[union-attr]
+    )
+
+
+# --- writing --------------------------------------------------------------------------------------
+
+
+@blp.route("/licences/new", methods=["GET", "POST"])
+@requires(REGULATOR)
+def issue() -> Any:
+    values = forms.given(request.form, forms.ISSUE_FIELDS)
+    if request.method == "GET":
+        return _page("console/issue.html", values=values, errors={}, choices=_choices())
+    ctx = staff.context()
+    try:
+        application = forms.application(values)
+        checked = check_application(application, ctx.policy, ctx.policy.today(clock.now()))
+        if not request.form.get("confirm"):
+            return _page(
+                "console/issue_review.html", values=values, checked=checked,
+                form_key=forms.new_form_key(), choices=_choices(),
+            )  # fmt: skip
+        outcome = licences.issue(_keyed(ctx), application)
+    except InvalidFields as refused:
+        errors = _translated(refused.errors)
+        return _page("console/issue.html", 422, values=values, errors=errors, choices=_choices())
+    flash(_("Licence %(number)s was issued.", number=outcome.licence.number))
+    return redirect(url_for(".licence", number=outcome.licence.number), code=303)
+
+
+@blp.route("/licences/<number>/amend", methods=["GET", "POST"])
+@requires(REGULATOR)
+def amend(number: str) -> Any:
+    ctx = staff.context()
+    view = licences.get(ctx, number)
+    current = {name: getattr(view, name) for name in AMENDABLE}
+    if request.method == "GET":
+        values = {name: str(value) for name, value in current.items()}
+        values |= {"reason": "", "legal_basis": ""}
+        return _page("console/amend.html", licence=view, version=view.version, values=values,
+                     errors={}, choices=_choices())  # fmt: skip
+    values = forms.given(request.form, (*AMENDABLE, "reason", "legal_basis"))
+    version = forms.version(request.form)
+    render = _form_renderer("console/amend.html", licence=view, version=version, values=values)
+    try:
+        changes = forms.amendment(values, current)
+        diff = check_amendment(forms.details(view), changes)
+        if not request.form.get("confirm"):
+            return _page("console/amend_review.html", licence=view, version=version,
+                         values=values, diff=diff, choices=_choices())  # fmt: skip
+        licences.amend(
+            ctx, number, changes,
+            reason=values["reason"] or None, legal_basis=values["legal_basis"] or None,
+            expected_versions=frozenset({version}) if version is not None else frozenset(),
+        )  # fmt: skip
+    except InvalidFields as refused:
+        return render(422, errors=_translated(refused.errors))
+    except (VersionMismatch, ConcurrentChange):
+        latest = licences.get(ctx, number)
+        if all(str(getattr(latest, n)) == str(v) for n, v in changes.items()):
+            flash(_("This change was already recorded."))
+            return redirect(url_for(".licence", number=number), code=303)
+        return _conflict(number, version, values)
+    except ActionNotAllowed:
+        return _conflict(number, version, values)
+    flash(_("Licence %(number)s was amended.", number=number))
+    return redirect(url_for(".licence", number=number), code=303)
+
+
+@blp.route("/licences/<number>/<any(suspend, resume, revoke):action>", methods=["GET", "POST"])
+@requires(REGULATOR)
+def change_status(number: str, action: str) -> Any:
+    ctx = staff.context()
+    view = licences.get(ctx, number)
+    today = ctx.policy.today(clock.now())
+    common = {
+        "licence": view,
+        "action": action,
+        "reasons": decisions.reasons_for(action, ctx.policy),
+        "window": decisions.window(action, ctx.policy, today),
+        "today": today,
+    }
+    if request.method == "GET":
+        values = decisions.blank()
+        return _page("console/status.html", version=view.version, values=values, errors={},
+                     **common)  # fmt: skip
+    values = forms.given(request.form, decisions.FIELDS)
+    version = forms.version(request.form)
+    try:
+        change = decisions.read(action, values, ctx.policy, today, view)
+        if not request.form.get("confirm"):
+            return _page("console/status_review.html", version=version, values=values,
+                         change=change, form_key=forms.new_form_key(), **common)  # fmt: skip
+        outcome = licences.change_status(
+            _keyed(ctx), number, action, change,
+            expected_versions=frozenset({version}) if version is not None else frozenset(),
+        )  # fmt: skip
+    except InvalidFields as refused:
+        return _page("console/status.html", 422, version=version, values=values,
+                     errors=_translated(refused.errors), **common)  # fmt: skip
+    except (VersionMismatch, ConcurrentChange, ActionNotAllowed):
+        return _conflict(number, version, values, action=action)
+    if outcome.replayed:
+        flash(_("This decision was already recorded."))
+    else:
+        flash(_("The decision was recorded."))
+    return redirect(url_for(".licence", number=number), code=303)
+
+
+# --- the audit trail ----------------------------------------------------------------------------
+
+
+@blp.route("/audit")
+@requires(*READERS)
+def trail() -> Any:
+    filters, errors = _trail_filters()
+    page = int(p) if (p := request.args.get("page", "1")).isdigit() and 0 < int(p) < 10**6 else 1
+    found = audit_trail.page(filters, page, PAGE_SIZE) if not errors else None
+    return _page("console/audit.html", 422 if errors else 200, found=found, errors=errors,
+                 formats=EXPORT_FORMATS, actions=lifecycle.ACTIONS,
+                 **(_paging(".trail", found) if found else {}))  # fmt: skip
+
+
+@blp.route("/audit/export/<any(csv, ndjson):fmt>")
+@requires(AUDITOR)
+def export(fmt: str) -> Any:
+    filters, errors = _trail_filters()
+    if errors:
+        abort(400)
+    stamp = clock.now().strftime("%Y%m%dT%H%M%SZ")
+    return Response(
+        (batch.data for batch in audit_trail.export(filters, fmt)),
+        content_type=EXPORT_FORMATS[fmt].media_type,
+        headers={"Content-Disposition": f'attachment; filename="audit-events-{stamp}.{fmt}"'},
+    )
+
+
+@blp.route("/audit/checkpoint")
+@requires(AUDITOR)
+def checkpoint() -> Any:
+    signed = audit_trail.checkpoint(current_app.extensions["licensing.signer"])
+    stamp = clock.now().strftime("%Y%m%dT%H%M%SZ")
+    return Response(
+        signed,
+        content_type="application/jose",
+        headers={"Content-Disposition": f'attachment; filename="checkpoint-{stamp}.jws"'},
+    )
+
+
+@blp.route("/audit/verify", methods=["GET", "POST"])
+@requires(AUDITOR)
+def verify() -> Any:
+    result = verification.verify() if request.method == "POST" else None
+    return _page("console/verify.html", result=result)
+
+
+# --- shared -----------------------------------------------------------------------------------
+
+
+def _page(template: str, status: int = 200, **context: Any) -> Response:
+    return current_app.response_class(render_template(template, **context), status=status)
+
+
+def _paging(endpoint: str, found: Any) -> dict[str, str | None]:
+    args = {k: v for k, v in request.args.items() if k != "page"}
+    before = found.page > 1
+    after = found.page * found.page_size < found.total
+    return {
+        "prev_url": url_for(endpoint, **args, page=found.page - 1) if before else None,
+        "next_url": url_for(endpoint, **args, page=found.page + 1) if after else None,
+    }
+
+
+def _form_renderer(template: str, **fixed: Any) -> Callable[..., Response]:
+    def render(status: int, **context: Any) -> Response:
+        return _page(template, status, choices=_choices(), **fixed, **context)
+
+    return render
+
+
+def _conflict(number: str, version: int | None, values: dict[str, str], **more: Any) -> Response:
+    """Someone changed the licence since this form was opened: show both, overwrite nothing."""
+    ctx = staff.context()
+    latest = licences.get(ctx, number)
+    # a licence's n-th event made its version n: what came after the form's version is the news
+    changed = licences.history(ctx, number)[version or 0 :]
+    return _page("console/conflict.html", 409, licence=latest, version=version, values=values,
+                 changes=changed, **more)  # fmt: skip
+
+
+def _keyed(ctx: Context) -> Context:
+    key = forms.form_key(request.form)
+    if key is None:
+        abort(400)
+    ttl = current_app.config["LICENSING_IDEMPOTENCY_TTL_HOURS"]
+    return replace(ctx, idempotency_key=IdempotencyKey(key, timedelta(hours=ttl)))
+
+
+def _trail_filters() -> tuple[TrailFilters, dict[str, list[str]]]:
+    args, errors = request.args, {}
+    since = _instant(args.get("since", ""), "since", errors)
+    until = _instant(args.get("until", ""), "until", errors)
+    filters = TrailFilters(
+        licence=(args.get("licence") or "").strip()[:40] or None,
+        action=_one_of(args.get("action"), lifecycle.ACTIONS),
+        actor=(args.get("actor") or "").strip()[:100] or None,
+        since=since,
+        until=until,
+    )
+    return filters, errors
+
+
+def _instant(text: str, field: str, errors: dict[str, list[str]]) -> datetime | None:
+    day = forms.day(text, field, errors) if text.strip() else None
+    if day is None:
+        return None
+    return datetime.combine(day, time(), current_app.config["LICENSING_POLICY"].timezone)
+
+
+def _one_of(value: str | None, allowed: tuple[str, ...] | Any) -> str | None:
+    return value if value in allowed else None
+
+
+def _choices() -> dict[str, Any]:
+    return {
+        "statuses": lifecycle.STATES,
+        "standings": STANDINGS,
+        "regions": tuple(REGIONS),
+        "subtypes": SUBTYPES,
+        "actions": STATUS_ACTIONS,
+    }
+
+
+def _translated(errors: dict[str, list[str]]) -> dict[str, list[str]]:
+    """Field errors keyed as the form names its fields, in the reader's language where the
+    catalogue has the message."""
+    return {name.replace(".", "_"): [_(m) for m in messages] for name, messages in errors.items()}
+
+
+def _refusal(refused: SignInRefused) -> str:
+    if refused.until is not None:
+        seconds = max(1, int((refused.until - clock.now()).total_seconds()))
+        return _("Too many failed attempts: try again in %(seconds)s seconds.", seconds=seconds)
+    return _("Those details are not right. Check them and try again.")
+
+
+def _signin_policy() -> Any:
+    return current_app.config["LICENSING_SIGNIN_POLICY"]
+
+
+def _next() -> str:
+    """Where to go after signing in: a path in the console, nothing else (no open redirect)."""
+    target = request.values.get("next", "")
+    safe = target.startswith("/console") and "\\" not in target and "//" not in target
+    if safe and not target.startswith("/console/sign") and len(target) < 2000:
+        return target
+    return url_for(".dashboard")
+
+
+@blp.errorhandler(LicenceNotFound)
+def _not_found(_error: LicenceNotFound) -> Response:
+    return pages.error_page(404)
