@@ -158,7 +158,8 @@ def test_an_officer_resumes_an_overdue_suspension_and_an_auditor_verifies(
     public = context.new_page()
     answer = public.goto(f"{server.url}/licences/{overdue}")
     assert answer is not None and answer.status == 200
-    assert "In force" in public.locator("main").inner_text()  # at once, no cache in between
+    shown = public.locator("main").inner_text()
+    assert "In force" in shown and "17-ЛЦ/2026" in shown  # at once, no cache in between
     public.close()
     page.goto(f"{server.url}/console/audit?licence={overdue}")
     audit.check(page)
