@@ -116,18 +116,8 @@ class PublicLicenceView:
     def of_row(cls, row: Any, today: date) -> PublicLicenceView:
         """From a row holding the public columns and `issued_on` (the lookup's own query)."""
         word = standing(row.status, row.issued_on, row.expires_on, row.suspended_until, today)
-        return cls(
-            number=row.number,
-            holder_name=row.holder_name,
-            region=row.region,
-            subtype=row.subtype,
-            status=row.status,
-            standing=word,
-            in_force=word == IN_FORCE,
-            status_since=row.status_since,
-            expires_on=row.expires_on,
-            suspended_until=row.suspended_until,
-        )
+        stored = {name: getattr(row, name) for name in _PUBLIC_STORED}
+        return cls(**stored, standing=word, in_force=word == IN_FORCE)
 
     @property
     def etag(self) -> str:
@@ -135,6 +125,12 @@ class PublicLicenceView:
         the calendar alone turns it."""
         shown = {f.name: str(getattr(self, f.name)) for f in fields(self)}
         return hashlib.sha256(canonical_json(shown).encode()).hexdigest()[:32]
+
+
+# The public fields a row holds as they are; standing and in_force are worked out for the day.
+_PUBLIC_STORED = tuple(
+    f.name for f in fields(PublicLicenceView) if f.name not in ("standing", "in_force")
+)
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import UTC, datetime
 from typing import Any
 
@@ -20,6 +20,11 @@ from licensing.models import AuditEvent, Licence, db
 from licensing.services import signing
 from licensing.services.results import LicenceView
 from licensing.services.signing import Signer
+
+# What a statement states of the licence comes from its view; the rest from its last event.
+_FROM_VIEW = tuple(
+    f.name for f in fields(LicenceFacts) if f.name not in ("seq", "hash", "last_change")
+)
 
 __all__ = ["Statement", "StatementCheck", "check", "issue"]
 
@@ -57,14 +62,7 @@ def issue(number: str, signer: Signer, policy: Policy, rules: StatementRules) ->
     now = clock.now()
     view = LicenceView.of(licence, policy.today(now))
     facts = LicenceFacts(
-        number=view.number,
-        status=view.status,
-        standing=view.standing,
-        in_force=view.in_force,
-        status_since=view.status_since,
-        issued_on=view.issued_on,
-        expires_on=view.expires_on,
-        suspended_until=view.suspended_until,
+        **{name: getattr(view, name) for name in _FROM_VIEW},
         seq=last.seq,
         hash=last.hash,
         last_change=parse_utc(last.at),
