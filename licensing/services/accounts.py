@@ -4,7 +4,6 @@ slows down and then locks after repeated failures."""
 
 from __future__ import annotations
 
-import hashlib
 import re
 import secrets
 from dataclasses import dataclass
@@ -23,6 +22,7 @@ from licensing.domain.signin import SignInPolicy, accepted_step, new_totp_secret
 from licensing.domain.text import NAME, normalise_text
 from licensing.models import User, db
 from licensing.services.context import Actor
+from licensing.services.tokens import secret_digest
 from licensing.services.transaction import write_transaction
 
 PERSON_ROLES = (REGULATOR, AUDITOR)
@@ -101,7 +101,7 @@ def create(name: str, email: str, role: str, link_valid: timedelta) -> str:
                 email=email,
                 role=role,
                 totp_secret=new_totp_secret() if role == REGULATOR else None,
-                setup_hash=_digest(secret),
+                setup_hash=secret_digest(secret),
                 setup_expires_at=write.now + link_valid,
                 failed_sign_ins=0,
                 session_epoch=0,
@@ -122,7 +122,7 @@ def reset(name: str, link_valid: timedelta) -> str | None:
         user.password_hash = None
         user.totp_secret = new_totp_secret() if user.role == REGULATOR else None
         user.totp_last_step = None
-        user.setup_hash = _digest(secret)
+        user.setup_hash = secret_digest(secret)
         user.setup_expires_at = write.now + link_valid
         user.failed_sign_ins = 0
         user.last_failure_at = None
@@ -301,14 +301,11 @@ def _named(session: Session, name: str) -> User | None:
 def _by_setup(session: Session, secret: str, now: datetime) -> User | None:
     if not secret or len(secret) > 100:
         return None
-    user = session.scalars(select(User).where(User.setup_hash == _digest(secret))).one_or_none()
+    user = session.scalars(
+        select(User).where(User.setup_hash == secret_digest(secret))
+    ).one_or_none()
     if user is None or user.disabled_at is not None:
         return None
     if user.setup_expires_at is None or user.setup_expires_at <= now:
         return None
     return user
-
-
-def _digest(secret: str) -> str:
-    # set-up secrets are 256-bit random strings: a fast hash suffices, there is nothing to guess
-    return hashlib.sha256(secret.encode()).hexdigest()

@@ -58,7 +58,7 @@ def create(name: str, role: str, holder_bin: str | None = None) -> str:
                 name=name,
                 role=role,
                 holder_bin=holder_bin if role == MINER else None,
-                token_hash=_digest(secret),
+                token_hash=secret_digest(secret),
                 created_at=write.now,
             )
         )
@@ -84,7 +84,7 @@ def authenticate(secret: str) -> Actor | None:
     """The actor behind a presented token, or None when it is unknown or revoked."""
     token = db.session.scalars(
         select(ApiToken).where(
-            ApiToken.token_hash == _digest(secret), ApiToken.revoked_at.is_(None)
+            ApiToken.token_hash == secret_digest(secret), ApiToken.revoked_at.is_(None)
         )
     ).one_or_none()
     if token is None:
@@ -98,6 +98,7 @@ def _active(session: Session, name: str) -> ApiToken | None:
     ).one_or_none()
 
 
-def _digest(secret: str) -> str:
-    # Tokens are 256-bit random strings, so a fast hash is enough: there is nothing to brute-force.
+def secret_digest(secret: str) -> str:
+    """How a random secret (a token, a set-up link) is kept: 256-bit random strings need only a
+    fast hash, there is nothing to brute-force."""
     return hashlib.sha256(secret.encode()).hexdigest()
