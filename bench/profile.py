@@ -1,6 +1,6 @@
 """Where a public status lookup spends its time: cProfile over the WSGI app, no server, no network.
 
-python -m bench.profile [--requests 3000] [--route status|list|issue]
+python -m bench.profile [--requests 3000] [--route status|statement|list|issue]
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--requests", type=int, default=3000)
     parser.add_argument("--licences", type=int, default=2000)
-    parser.add_argument("--route", choices=("status", "list", "issue"), default="status")
+    parser.add_argument("--route", choices=("status", "statement", "list", "issue"), default="status")
     parser.add_argument("--top", type=int, default=30)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
@@ -54,6 +54,8 @@ def main() -> None:
         def one(number: str) -> None:
             if args.route == "status":
                 response = client.get(f"/api/v1/status/{number}")
+            elif args.route == "statement":
+                response = client.get(f"/api/v1/status/{number}/statement")
             elif args.route == "list":
                 response = client.get(f"/api/v1/status?page={random.randint(1, 50)}")
             else:

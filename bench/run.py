@@ -141,6 +141,11 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3, help="of each HTTP case and its ceiling")
     parser.add_argument("--databases", default="sqlite,postgresql", help="for the HTTP part")
     parser.add_argument(
+        "--cases",
+        help="for the HTTP part: the cases to measure, comma-separated (default: all), e.g."
+        " 'status lookup,statement'",
+    )
+    parser.add_argument(
         "--http-database-url", default="postgresql://127.0.0.1/licensing_bench_http"
     )
     args = parser.parse_args()
@@ -148,6 +153,7 @@ def main() -> None:
         rows = http.run(
             args.http_database_url, args.licences, args.seconds, args.rounds,
             tuple(args.databases.split(",")),
+            tuple(args.cases.split(",")) if args.cases else None,
         )  # fmt: skip
         print(
             f"\nHTTP: {args.licences:,} licences, gunicorn {http.WORKERS} sync workers, wrk -t2 "
