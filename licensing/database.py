@@ -3,19 +3,24 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from flask import Flask
+from flask import Flask, current_app
 from flask_migrate import Migrate
-from sqlalchemy import Engine, event
+from sqlalchemy import Engine, Executable, Row, event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
 
 from licensing.models import db
 
 MIGRATIONS = str(Path(__file__).with_name("migrations"))
 PUBLIC_READ = "public_read"  # bind key of the replica public reads may use
 IMMEDIATE = "licensing_immediate"  # execution option: this transaction will write
+# execution option: the connection runs single read statements, each atomic by itself, so it
+# needs no transaction around them
+SINGLE_READS = "licensing_single_reads"  # also the bind key of their pool on PostgreSQL
 
 migrate = Migrate(directory=MIGRATIONS)
 
@@ -27,10 +32,16 @@ def init_app(app: Flask) -> None:
         options.setdefault("connect_args", {}).setdefault("timeout", 30)
         _make_owner_only(url)
     else:
+        # a connection found dead on checkout is replaced, so every worker recovers by itself
+        # after a database restart
         options.setdefault("pool_pre_ping", True)
+    binds = app.config.setdefault("SQLALCHEMY_BINDS", {})
     if read_url := app.config["LICENSING_READ_DATABASE_URL"]:
         pre_ping = {} if read_url.startswith("sqlite") else {"pool_pre_ping": True}
-        app.config.setdefault("SQLALCHEMY_BINDS", {})[PUBLIC_READ] = {"url": read_url, **pre_ping}
+        binds[PUBLIC_READ] = {"url": read_url, **pre_ping}
+    if not (read_url or url).startswith("sqlite"):
+        # single public reads: a pool of their own, in autocommit and without the ping (one_read)
+        binds[SINGLE_READS] = {"url": read_url or url, "isolation_level": "AUTOCOMMIT"}
     db.init_app(app)
     migrate.init_app(app, db, render_as_batch=True)
     if url.startswith("sqlite"):
@@ -75,11 +86,43 @@ def _take_over_sqlite_transactions(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _begin(connection: Any) -> None:
-        immediate = connection.get_execution_options().get(IMMEDIATE, False)
-        connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+        options = connection.get_execution_options()
+        if options.get(SINGLE_READS, False):
+            return  # SQLite runs each statement in a transaction of its own
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if options.get(IMMEDIATE, False) else "BEGIN")
 
 
 def public_read_engine() -> Engine:
     """Where public, read-only traffic goes: the replica LICENSING_READ_DATABASE_URL names, or the
     system of record."""
     return db.engines.get(PUBLIC_READ) or db.engine
+
+
+def one_read(statement: Executable, parameters: Mapping[str, Any]) -> Row[Any] | None:
+    """The one row (or none) a single read-only statement gives, from where public reads go.
+
+    The statement runs outside any transaction (a single statement sees one committed state by
+    itself), which spares PostgreSQL its BEGIN and ROLLBACK round trips, on a pool of its own
+    that does not ping each connection on checkout (another round trip). A connection that died
+    with the database (a restart) is noticed by the read itself instead: SQLAlchemy then drops
+    that whole pool, and the read is made once more on a fresh connection. A read changes
+    nothing, so repeating it is safe."""
+    engine = db.engines.get(SINGLE_READS) or _sqlite_single_reads()
+    for attempt in (1, 2):
+        try:
+            with engine.connect() as connection:
+                return connection.execute(statement, parameters).one_or_none()
+        except DBAPIError as error:
+            if attempt == 2 or not error.connection_invalidated:
+                raise
+    raise AssertionError("unreachable")
+
+
+def _sqlite_single_reads() -> Engine:
+    """On SQLite, single reads share the pool (its connections cost no round trip); only the
+    BEGIN is left out."""
+    extensions = current_app.extensions
+    if (engine := extensions.get(SINGLE_READS)) is None:
+        engine = public_read_engine().execution_options(**{SINGLE_READS: True})
+        extensions[SINGLE_READS] = engine
+    return engine  # type: ignore[no-any-return]

@@ -97,7 +97,8 @@ def make_app(databases: Databases, tmp_path: Path) -> Iterator[Callable[..., Fla
     yield build
     for app in apps:
         with app.app_context():
-            db.engine.dispose()
+            for engine in db.engines.values():
+                engine.dispose()
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from licensing import clock
-from licensing.database import public_read_engine
+from licensing.database import one_read, public_read_engine
 from licensing.domain.decisions import decision_from_data
 from licensing.domain.errors import LicenceNotFound
 from licensing.domain.licence import is_licence_number
@@ -70,8 +70,7 @@ def lookup(policy: Policy, number: str) -> PublicLicenceView:
         raise LicenceNotFound(number)
     # every lookup reads the committed row itself: nothing is cached, so no answer is older than
     # the last change committed to that licence
-    with public_read_engine().connect() as connection:
-        row = connection.execute(_LOOKUP, {"number": number}).one_or_none()
+    row = one_read(_LOOKUP, {"number": number})
     if row is None:
         raise LicenceNotFound(number)
     return PublicLicenceView.of_row(row, policy.today(clock.now()))

@@ -7,23 +7,38 @@ from dataclasses import dataclass, fields
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from licensing import clock
+from licensing.database import one_read
 from licensing.domain import statements
 from licensing.domain.errors import LicenceNotFound
 from licensing.domain.licence import is_licence_number
 from licensing.domain.policy import Policy
+from licensing.domain.standing import IN_FORCE, standing
 from licensing.domain.statements import LicenceFacts, StatementCheck, StatementRules
 from licensing.domain.timestamps import parse_utc
-from licensing.models import AuditEvent, Licence, db
+from licensing.models import AuditEvent, Licence
 from licensing.services import signing
-from licensing.services.results import LicenceView
 from licensing.services.signing import Signer
 
-# What a statement states of the licence comes from its view; the rest from its last event.
-_FROM_VIEW = tuple(
-    f.name for f in fields(LicenceFacts) if f.name not in ("seq", "hash", "last_change")
+# What a statement states comes from the licence's row and its last event, as they are; its
+# standing is worked out for the day, and the last change is the event's time.
+_WORKED_OUT = ("standing", "in_force", "last_change")
+_FROM_ROW = tuple(f.name for f in fields(LicenceFacts) if f.name not in _WORKED_OUT)
+_LICENCES, _EVENTS = Licence.__table__, AuditEvent.__table__
+# Built once: the licence's columns a statement needs, with its last event.
+_FACTS = (
+    select(
+        *(_LICENCES.c[name] for name in _FROM_ROW if name not in ("seq", "hash")),
+        _EVENTS.c.seq,
+        _EVENTS.c.hash,
+        _EVENTS.c.at,
+    )
+    .join_from(_LICENCES, _EVENTS, _EVENTS.c.licence == _LICENCES.c.number)
+    .where(_LICENCES.c.number == bindparam("number"))
+    .order_by(_EVENTS.c.seq.desc())
+    .limit(1)
 )
 
 __all__ = ["Statement", "StatementCheck", "check", "issue"]
@@ -46,26 +61,22 @@ class Statement:
 
 
 def issue(number: str, signer: Signer, policy: Policy, rules: StatementRules) -> Statement:
-    """A freshly signed statement of the licence's public standing; LicenceNotFound for a number
-    that is malformed or unknown."""
+    """A statement of the licence's public standing, signed for the current window; LicenceNotFound
+    for a number that is malformed or unknown."""
     if not is_licence_number(number):
         raise LicenceNotFound(number)
-    licence = db.session.scalars(select(Licence).where(Licence.number == number)).one_or_none()
-    if licence is None:
+    # the licence and its last event in one statement: one committed state, read on every request
+    row = one_read(_FACTS, {"number": number})
+    if row is None:
         raise LicenceNotFound(number)
-    last = db.session.execute(
-        select(AuditEvent.seq, AuditEvent.hash, AuditEvent.at)
-        .where(AuditEvent.licence == number)
-        .order_by(AuditEvent.seq.desc())
-        .limit(1)
-    ).one()
     now = clock.now()
-    view = LicenceView.of(licence, policy.today(now))
+    today = policy.today(now)
+    word = standing(row.status, row.issued_on, row.expires_on, row.suspended_until, today)
     facts = LicenceFacts(
-        **{name: getattr(view, name) for name in _FROM_VIEW},
-        seq=last.seq,
-        hash=last.hash,
-        last_change=parse_utc(last.at),
+        **{name: getattr(row, name) for name in _FROM_ROW},
+        standing=word,
+        in_force=word == IN_FORCE,
+        last_change=parse_utc(row.at),
     )
     claims = statements.claims(facts, rules, now, policy.timezone)
     token = signer.sign(statements.payload(claims))
