@@ -9,6 +9,7 @@ from decimal import Decimal
 from typing import Any
 
 import marshmallow as ma
+import msgspec
 from marshmallow import fields, validate
 
 from licensing.domain.text import TextRule
@@ -163,3 +164,38 @@ class ValidationProblemSchema(ProblemSchema):
         required=True,
         metadata={"description": "The messages for each field, by field name."},
     )
+
+
+class FlatJson:
+    """Writes what a flat schema of strings, booleans, integers, dates and instants dumps, as the
+    app's JSON answer (sorted keys, compact, UTF-8, a newline), byte for byte, with one fast
+    encoder: for the hottest public routes, where the dump and the encoding were a tenth of the
+    answer. The schema stays the one declaration, and the OpenAPI document's; a test holds the
+    two paths to the same bytes."""
+
+    _ENCODER = msgspec.json.Encoder(order="sorted")
+
+    def __init__(self, schema: type[ma.Schema]) -> None:
+        self.fields = tuple(
+            (field.data_key or name, field.attribute or name, self._writer(name, field))
+            for name, field in schema().fields.items()
+        )
+
+    @staticmethod
+    def _writer(name: str, field: fields.Field) -> Callable[[Any], Any] | None:
+        if isinstance(field, Instant):
+            return format_utc
+        if isinstance(field, fields.DateTime):
+            raise TypeError(f"{name}: only instants are written as times")
+        if isinstance(field, fields.Date):
+            return date.isoformat
+        if isinstance(field, fields.String | fields.Boolean | fields.Integer):
+            return None  # as it is
+        raise TypeError(f"{name}: {type(field).__name__} is not a flat field")
+
+    def __call__(self, obj: Any) -> bytes:
+        document = {}
+        for key, attribute, write in self.fields:
+            value = getattr(obj, attribute)
+            document[key] = value if write is None or value is None else write(value)
+        return self._ENCODER.encode(document) + b"\n"

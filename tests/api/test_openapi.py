@@ -104,3 +104,12 @@ def test_issuing_links_to_every_operation_on_the_new_licence(spec: dict[str, Any
     }
     assert all(p["number"] == "$response.body#/number" for p in targets.values())
     assert targets["patch_licences_licence"]["header.If-Match"] == "$response.header.ETag"
+
+
+@pytest.mark.parametrize("path", ["/api/v1/status/{number}", "/api/v1/status/{number}/statement"])
+def test_public_views_and_statements_declare_their_cache_headers(
+    spec: dict[str, Any], path: str
+) -> None:
+    responses = spec["paths"][path]["get"]["responses"]
+    for status in ("200", "304"):
+        assert {"ETag", "Cache-Control"} <= set(responses[status]["headers"]), status

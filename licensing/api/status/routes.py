@@ -10,6 +10,7 @@ from flask.views import MethodView
 from licensing import clock
 from licensing.api.conditional import etag, not_modified
 from licensing.api.parsing import Blueprint
+from licensing.api.schemas import FlatJson
 from licensing.api.status.schemas import (
     PublicLicencePageSchema,
     PublicLicenceSchema,
@@ -29,6 +30,25 @@ public_limit(blp)
 REVALIDATE = "no-cache"
 
 
+def _cache_headers(cache_control: str) -> dict[str, Any]:
+    """The headers a public view or statement and its 304 carry, for the OpenAPI document."""
+    return {
+        "ETag": {
+            "description": "A digest of what is shown; send it back in `If-None-Match`",
+            "schema": {"type": "string"},
+        },
+        "Cache-Control": {"description": cache_control, "schema": {"type": "string"}},
+    }
+
+
+VALIDATED_COPY = _cache_headers(
+    f"`{REVALIDATE}`: a copy may be kept, but is checked with its ETag before each use"
+)
+SIGNED_COPY = _cache_headers(
+    "`public, max-age=N`: a statement may be kept until shortly before it stops holding"
+)
+
+
 @blp.route("")
 class Register(MethodView):
     @blp.arguments(RegisterQuerySchema, location="query")
@@ -38,21 +58,33 @@ class Register(MethodView):
         return public.search(current_app.config["LICENSING_POLICY"], **query)
 
 
+# The public view as PublicLicenceSchema writes it, by one fast encoder.
+_public_licence_json = FlatJson(PublicLicenceSchema)
+
+
 @blp.route("/<number>")
 class Status(MethodView):
-    @blp.response(200, PublicLicenceSchema)
-    @blp.alt_response(304, description="The copy named in `If-None-Match` is current")
-    def get(self, number: str) -> Any:
+    @blp.response(200, PublicLicenceSchema, headers=VALIDATED_COPY)
+    @blp.alt_response(
+        304, description="The copy named in `If-None-Match` is current", headers=VALIDATED_COPY
+    )
+    def get(self, number: str) -> Response:
         """A licence's public status; `ETag` changes whenever what it shows changes."""
         view = public.lookup(current_app.config["LICENSING_POLICY"], number)
-        cache = {"Cache-Control": REVALIDATE}
-        return not_modified(view.etag, **cache) or (view, 200, {"ETag": etag(view.etag), **cache})
+        tag = view.etag
+        return not_modified(tag, **{"Cache-Control": REVALIDATE}) or Response(
+            _public_licence_json(view),
+            content_type="application/json",
+            headers={"ETag": etag(tag), "Cache-Control": REVALIDATE},
+        )
 
 
 @blp.route("/<number>/statement")
 class Statement(MethodView):
-    @blp.response(200, content_type=JOSE)
-    @blp.alt_response(304, description="The statement named in `If-None-Match` is current")
+    @blp.response(200, content_type=JOSE, headers=SIGNED_COPY)
+    @blp.alt_response(
+        304, description="The statement named in `If-None-Match` is current", headers=SIGNED_COPY
+    )
     @blp.doc(
         responses={
             "200": {
@@ -60,6 +92,7 @@ class Statement(MethodView):
                 "licence's public standing and its last audit event; check it with "
                 "/.well-known/jwks.json",
                 "content": {JOSE: {"schema": {"type": "string"}}},
+                "headers": SIGNED_COPY,
             }
         }
     )
