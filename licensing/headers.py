@@ -16,16 +16,25 @@ ALWAYS = {
 }
 
 
+# Each with its lowercase name, worked out once: this runs on every answer.
+_DEFAULTS = tuple(
+    (name.lower(), name, value)
+    for name, value in {**ALWAYS, "Content-Security-Policy": DEFAULT_CSP}.items()
+)
+
+
 def init_app(app: Flask) -> None:
     app.after_request(secure)
 
 
 def secure(response: Response) -> Response:
-    """Add the security headers to `response`."""
-    for name, value in ALWAYS.items():
-        response.headers.setdefault(name, value)
-    response.headers.setdefault("Content-Security-Policy", DEFAULT_CSP)
-    if "Authorization" in request.headers:
+    """Add the security headers to `response`, where the route did not set its own."""
+    headers = response.headers
+    present = {name.lower() for name, _ in headers}
+    for lowered, name, value in _DEFAULTS:
+        if lowered not in present:
+            headers.add(name, value)
+    if "HTTP_AUTHORIZATION" in request.environ:
         # whatever the route or status said: a shared cache must never keep what a token saw
-        response.headers["Cache-Control"] = "no-store"
+        headers["Cache-Control"] = "no-store"
     return response

@@ -32,6 +32,20 @@ LATENCY = Histogram(
     ["method", "route", "status"],
     buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 10.0),
 )
+# The labelled series of each (method, route, status) met so far: looking them up by labels on
+# every request takes the metric's lock and checks the labels again. As bounded as the series.
+_REQUEST_SERIES: dict[tuple[str, str, str], tuple[Counter, Histogram]] = {}
+
+
+def request_series(method: str, route: str, status: str) -> tuple[Counter, Histogram]:
+    """The request counter and latency histogram of one method, route and status."""
+    key = (method, route, status)
+    series = _REQUEST_SERIES.get(key)
+    if series is None:
+        series = _REQUEST_SERIES.setdefault(key, (REQUESTS.labels(*key), LATENCY.labels(*key)))
+    return series
+
+
 EVENTS = Counter(
     "licensing_audit_events_total", "Changes committed to the register, by action", ["action"]
 )

@@ -108,8 +108,9 @@ def _account(response: Response, requests_log: logging.Logger) -> None:
     rule = request.url_rule
     route = rule.rule if rule is not None else "<unmatched>"
     status = str(response.status_code)
-    metrics.REQUESTS.labels(request.method, route, status).inc()
-    metrics.LATENCY.labels(request.method, route, status).observe(seconds)
+    counted, timed = metrics.request_series(request.method, route, status)
+    counted.inc()
+    timed.observe(seconds)
     if requests_log.isEnabledFor(logging.INFO):
         actor = g.get("flask_httpauth_user")  # set by the token check, when a route needed one
         requests_log.info(
