@@ -3,6 +3,7 @@ made on first use, rotated by the operator; its public keys, retired ones includ
 
 from __future__ import annotations
 
+import base64
 import json
 import logging
 import os
@@ -12,7 +13,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import jwt
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from jwt.algorithms import OKPAlgorithm
@@ -32,20 +32,37 @@ class LoadedKey:
     public_jwk: dict[str, str]
     stamp: tuple[int, int]  # (inode, mtime): the file this was read from
 
+    @property
+    def header(self) -> dict[str, str]:
+        return {"alg": ALGORITHM, "kid": self.kid, "typ": "JOSE"}
+
 
 class Signer:
-    """Signs with the key in `path`, reloading it when the file is replaced (a rotation)."""
+    """Signs with the key in `path`, reloading it when the file is replaced (a rotation).
+
+    Ed25519 signatures are deterministic (RFC 8032): the same key and payload always give the
+    same token. So the last tokens signed are kept, by key and payload, and a payload signed
+    again is answered from them: the same bytes, without the signing. Nothing read from the
+    database is kept, only what a pure function gave for these exact inputs."""
+
+    KEPT = 4096  # tokens; a few MB
 
     def __init__(self, path: str) -> None:
         self.path = Path(path)
         self._key: LoadedKey | None = None
         self._lock = threading.Lock()
+        self._signed: dict[tuple[str, bytes], str] = {}
 
     def sign(self, payload: bytes) -> str:
         key = self.current()
-        return jwt.api_jws.encode(
-            payload, key.private, algorithm=ALGORITHM, headers={"kid": key.kid, "typ": "JOSE"}
-        )
+        token = self._signed.get((key.kid, payload))
+        if token is None:
+            token = compact_jws(key, payload)
+            with self._lock:
+                if len(self._signed) >= self.KEPT:
+                    del self._signed[next(iter(self._signed))]  # the oldest
+                self._signed[key.kid, payload] = token
+        return token
 
     def current(self) -> LoadedKey:
         with self._lock:
@@ -63,6 +80,18 @@ class Signer:
             self._key = _create(self.path, replace=True)
             publish(self._key, retire_others=True)
             return self._key
+
+
+def compact_jws(key: LoadedKey, payload: bytes) -> str:
+    """`payload` signed with `key` as a compact JWS: the bytes PyJWT's `encode` gives (sorted,
+    compact header; a test holds the two to it), without its per-call preparation."""
+    header = json.dumps(key.header, separators=(",", ":"), sort_keys=True).encode()
+    signing_input = _base64url(header) + b"." + _base64url(payload)
+    return (signing_input + b"." + _base64url(key.private.sign(signing_input))).decode()
+
+
+def _base64url(data: bytes) -> bytes:
+    return base64.urlsafe_b64encode(data).rstrip(b"=")
 
 
 def jwks() -> dict[str, Any]:
