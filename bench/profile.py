@@ -25,7 +25,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--requests", type=int, default=3000)
     parser.add_argument("--licences", type=int, default=2000)
-    parser.add_argument("--route", choices=("status", "statement", "list", "issue"), default="status")
+    parser.add_argument(
+        "--route", choices=("status", "statement", "list", "issue"), default="status"
+    )
     parser.add_argument("--top", type=int, default=30)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections import namedtuple
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, current_app
+from flask import Flask
 from flask_migrate import Migrate
-from sqlalchemy import Engine, Executable, Row, event
+from sqlalchemy import Dialect, Engine, Select, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 
@@ -18,9 +18,7 @@ from licensing.models import db
 MIGRATIONS = str(Path(__file__).with_name("migrations"))
 PUBLIC_READ = "public_read"  # bind key of the replica public reads may use
 IMMEDIATE = "licensing_immediate"  # execution option: this transaction will write
-# execution option: the connection runs single read statements, each atomic by itself, so it
-# needs no transaction around them
-SINGLE_READS = "licensing_single_reads"  # also the bind key of their pool on PostgreSQL
+SINGLE_READS = "licensing_single_reads"  # bind key of the pool of single public reads
 
 migrate = Migrate(directory=MIGRATIONS)
 
@@ -40,7 +38,7 @@ def init_app(app: Flask) -> None:
         pre_ping = {} if read_url.startswith("sqlite") else {"pool_pre_ping": True}
         binds[PUBLIC_READ] = {"url": read_url, **pre_ping}
     if not (read_url or url).startswith("sqlite"):
-        # single public reads: a pool of their own, in autocommit and without the ping (one_read)
+        # single public reads: a pool of their own, in autocommit and without the ping (SingleRead)
         binds[SINGLE_READS] = {"url": read_url or url, "isolation_level": "AUTOCOMMIT"}
     db.init_app(app)
     migrate.init_app(app, db, render_as_batch=True)
@@ -86,10 +84,8 @@ def _take_over_sqlite_transactions(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _begin(connection: Any) -> None:
-        options = connection.get_execution_options()
-        if options.get(SINGLE_READS, False):
-            return  # SQLite runs each statement in a transaction of its own
-        connection.exec_driver_sql("BEGIN IMMEDIATE" if options.get(IMMEDIATE, False) else "BEGIN")
+        immediate = connection.get_execution_options().get(IMMEDIATE, False)
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
 def public_read_engine() -> Engine:
@@ -98,31 +94,74 @@ def public_read_engine() -> Engine:
     return db.engines.get(PUBLIC_READ) or db.engine
 
 
-def one_read(statement: Executable, parameters: Mapping[str, Any]) -> Row[Any] | None:
-    """The one row (or none) a single read-only statement gives, from where public reads go.
+class SingleRead:
+    """A read-only statement giving one row at most, run as one statement outside a transaction,
+    where public reads go.
 
-    The statement runs outside any transaction (a single statement sees one committed state by
-    itself), which spares PostgreSQL its BEGIN and ROLLBACK round trips, on a pool of its own
-    that does not ping each connection on checkout (another round trip). A connection that died
-    with the database (a restart) is noticed by the read itself instead: SQLAlchemy then drops
-    that whole pool, and the read is made once more on a fresh connection. A read changes
-    nothing, so repeating it is safe."""
-    engine = db.engines.get(SINGLE_READS) or _sqlite_single_reads()
-    for attempt in (1, 2):
-        try:
-            with engine.connect() as connection:
-                return connection.execute(statement, parameters).one_or_none()
-        except DBAPIError as error:
-            if attempt == 2 or not error.connection_invalidated:
-                raise
-    raise AssertionError("unreachable")
+    Compiled once per database by SQLAlchemy, its columns read back by SQLAlchemy's own column
+    types, and run on a pooled DBAPI connection: for the registry's hottest routes, Core's
+    per-execution machinery (cache keys, execution context, result objects) cost more than the
+    read itself. A test holds the rows to what Core gives. Parameters go to the driver as they
+    are: strings and numbers only.
 
+    No transaction: a single statement sees one committed state by itself, and on PostgreSQL this
+    spares the BEGIN and ROLLBACK round trips. Nor a ping on checkout (another round trip): a
+    connection that died with the database (a restart) is noticed by the read itself, the pool is
+    emptied, and the read is made once more on a fresh connection; a read changes nothing, so
+    repeating it is safe."""
 
-def _sqlite_single_reads() -> Engine:
-    """On SQLite, single reads share the pool (its connections cost no round trip); only the
-    BEGIN is left out."""
-    extensions = current_app.extensions
-    if (engine := extensions.get(SINGLE_READS)) is None:
-        engine = public_read_engine().execution_options(**{SINGLE_READS: True})
-        extensions[SINGLE_READS] = engine
-    return engine  # type: ignore[no-any-return]
+    def __init__(self, statement: Select[Any]) -> None:
+        self.statement = statement
+        columns = statement.selected_columns
+        self._row = namedtuple("Row", [column.key for column in columns])  # type: ignore[misc]
+        self._compiled: dict[str, tuple[str, tuple[str, ...] | None, dict[str, Any], Any]] = {}
+
+    def _compile(self, dialect: Dialect) -> tuple[str, tuple[str, ...] | None, dict[str, Any], Any]:
+        compiled = self._compiled.get(dialect.name)
+        if compiled is None:
+            statement = self.statement.compile(dialect=dialect)
+            processors = tuple(
+                column.type.dialect_impl(dialect).result_processor(dialect, None)
+                for column in self.statement.selected_columns
+            )
+            positions = tuple(statement.positiontup) if statement.positiontup else None
+            compiled = (str(statement), positions, dict(statement.params), processors)
+            self._compiled[dialect.name] = compiled
+        return compiled
+
+    def __call__(self, **parameters: Any) -> Any:
+        """The row (its columns by name), or None."""
+        engine = db.engines.get(SINGLE_READS) or public_read_engine()
+        dialect = engine.dialect
+        sql, positions, defaults, processors = self._compile(dialect)
+        given = {**defaults, **parameters}
+        arguments = tuple(given[name] for name in positions) if positions else given
+        for attempt in (1, 2):
+            connection = engine.raw_connection()
+            try:
+                cursor = connection.cursor()
+                try:
+                    cursor.execute(sql, arguments)
+                    row = cursor.fetchone()
+                finally:
+                    cursor.close()
+            except dialect.loaded_dbapi.Error as error:
+                dead = dialect.is_disconnect(error, connection.dbapi_connection, None)
+                if dead:
+                    connection.invalidate(error)
+                    engine.dispose()  # the others died with it
+                if dead and attempt == 1:
+                    continue
+                raise DBAPIError.instance(
+                    sql, arguments, error, dialect.loaded_dbapi.Error,
+                    connection_invalidated=dead, dialect=dialect,
+                ) from error  # fmt: skip
+            finally:
+                connection.close()
+            if row is None:
+                return None
+            return self._row._make(
+                value if process is None else process(value)
+                for process, value in zip(processors, row, strict=True)
+            )
+        raise AssertionError("unreachable")

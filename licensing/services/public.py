@@ -11,7 +11,7 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from licensing import clock
-from licensing.database import one_read, public_read_engine
+from licensing.database import SingleRead, public_read_engine
 from licensing.domain.decisions import decision_from_data
 from licensing.domain.errors import LicenceNotFound
 from licensing.domain.licence import is_licence_number
@@ -26,7 +26,7 @@ from licensing.services.results import LicenceView, Page, PublicLicenceView
 _LICENCES = Licence.__table__
 # Built once: the public columns (and issued_on, for the standing) of one licence, by number. Core
 # rather than the ORM: one row to read and nothing to track, for the registry's hottest route.
-_LOOKUP = select(
+_LOOKUP = SingleRead(select(
     *(
         _LICENCES.c[name]
         for name in (
@@ -34,7 +34,7 @@ _LOOKUP = select(
             "expires_on", "suspended_until",
         )
     )
-).where(_LICENCES.c.number == bindparam("number"))  # fmt: skip
+).where(_LICENCES.c.number == bindparam("number")))  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -70,7 +70,7 @@ def lookup(policy: Policy, number: str) -> PublicLicenceView:
         raise LicenceNotFound(number)
     # every lookup reads the committed row itself: nothing is cached, so no answer is older than
     # the last change committed to that licence
-    row = one_read(_LOOKUP, {"number": number})
+    row = _LOOKUP(number=number)
     if row is None:
         raise LicenceNotFound(number)
     return PublicLicenceView.of_row(row, policy.today(clock.now()))

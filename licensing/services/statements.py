@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import bindparam, select
 
 from licensing import clock
-from licensing.database import one_read
+from licensing.database import SingleRead
 from licensing.domain import statements
 from licensing.domain.errors import LicenceNotFound
 from licensing.domain.licence import is_licence_number
@@ -28,7 +28,7 @@ _WORKED_OUT = ("standing", "in_force", "last_change")
 _FROM_ROW = tuple(f.name for f in fields(LicenceFacts) if f.name not in _WORKED_OUT)
 _LICENCES, _EVENTS = Licence.__table__, AuditEvent.__table__
 # Built once: the licence's columns a statement needs, with its last event.
-_FACTS = (
+_FACTS = SingleRead(
     select(
         *(_LICENCES.c[name] for name in _FROM_ROW if name not in ("seq", "hash")),
         _EVENTS.c.seq,
@@ -66,7 +66,7 @@ def issue(number: str, signer: Signer, policy: Policy, rules: StatementRules) ->
     if not is_licence_number(number):
         raise LicenceNotFound(number)
     # the licence and its last event in one statement: one committed state, read on every request
-    row = one_read(_FACTS, {"number": number})
+    row = _FACTS(number=number)
     if row is None:
         raise LicenceNotFound(number)
     now = clock.now()
