@@ -123,14 +123,13 @@ class PublicLicenceView:
     def etag(self) -> str:
         """A digest of everything shown: it changes with every change, and with the standing when
         the calendar alone turns it."""
-        shown = {f.name: str(getattr(self, f.name)) for f in fields(self)}
+        shown = {name: str(getattr(self, name)) for name in _PUBLIC_FIELDS}
         return hashlib.sha256(canonical_json(shown).encode()).hexdigest()[:32]
 
 
+_PUBLIC_FIELDS = tuple(f.name for f in fields(PublicLicenceView))
 # The public fields a row holds as they are; standing and in_force are worked out for the day.
-_PUBLIC_STORED = tuple(
-    f.name for f in fields(PublicLicenceView) if f.name not in ("standing", "in_force")
-)
+_PUBLIC_STORED = tuple(name for name in _PUBLIC_FIELDS if name not in ("standing", "in_force"))
 
 
 @dataclass(frozen=True)
