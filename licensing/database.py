@@ -137,7 +137,12 @@ class SingleRead:
         given = {**defaults, **parameters}
         arguments = tuple(given[name] for name in positions) if positions else given
         for attempt in (1, 2):
-            connection = engine.raw_connection()
+            try:
+                connection = engine.raw_connection()
+            except dialect.loaded_dbapi.Error as error:  # as Core reports it: a 503
+                raise DBAPIError.instance(
+                    None, None, error, dialect.loaded_dbapi.Error, dialect=dialect
+                ) from error
             try:
                 cursor = connection.cursor()
                 try:
