@@ -220,6 +220,8 @@ class TrailCheck:
             _DATA_DECODER.decode, _ENCODER.encode, hashlib.sha256, msgspec.Raw
         )  # fmt: skip
         kept = self.checkpoints
+        if self.finding:
+            return
         for row in rows:
             (line, seq, licence, action, from_, to, reason_code, reason, legal_basis, data,
              actor, role, request_id, at, prev, hash_) = row  # fmt: skip
