@@ -1,19 +1,24 @@
 """Walking an exported trail line by line: each line's hash, the chain between lines, and the
 checkpoints an auditor kept. Exact to the rules of chain.py, and fast: a line is decoded once into
 a typed event (no floats, no unknown keys) and re-encoded canonically; any line that does not fit
-that mould, or whose hash does not match, is judged again by the reference rules."""
+that mould, or whose hash does not match, is judged again by the reference rules.
+
+The database keeps each event twice, as its line and as columns (its queryable projection), and
+both must say the same. There the fast path goes the other way: the columns are encoded
+canonically, and a line byte for byte equal to that encoding, with a matching hash, holds without
+being decoded at all; anything else is judged by the reference rules, line and columns."""
 
 from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 import msgspec
 
-from licensing.domain.chain import EVENT_FIELDS, GENESIS, event_problem
+from licensing.domain.chain import EVENT_FIELDS, GENESIS, canonical_json, event_problem
 
 _UNSET = msgspec.UNSET
 
@@ -46,6 +51,28 @@ _DECODER = msgspec.json.Decoder(_Event, float_hook=_no_floats)
 _ENCODER = msgspec.json.Encoder(order="sorted")
 
 
+def _stored_struct() -> type[msgspec.Struct]:
+    """An event as its columns hold it, in EVENT_FIELDS order (`from` is `from_`), built
+    positionally; encoded, it is the event's canonical JSON, without its hash while that is unset.
+    Doubles as the event the fast path hands on, its data decoded."""
+    names = [field.name for field in EVENT_FIELDS]
+    assert names[-1] == "hash"
+    spec: list[Any] = [("from_" if name == "from" else name, Any) for name in names[:-1]]
+    return msgspec.defstruct(
+        "StoredEvent",
+        [*spec, ("hash", Any, _UNSET)],
+        omit_defaults=True,
+        rename={"from_": "from"},
+    )
+
+
+StoredEvent = _stored_struct()
+_STORED_NAMES = tuple(field.name for field in EVENT_FIELDS)
+_HASH_MEMBER = len('"hash":"",') + 64
+_DATA_DECODER = msgspec.json.Decoder(dict[str, Any], float_hook=_no_floats)
+_DATA_ERRORS = (msgspec.DecodeError, msgspec.ValidationError, RecursionError, ValueError, TypeError)
+
+
 class CheckedLine(NamedTuple):
     seq: int | None
     prev: str | None
@@ -68,6 +95,33 @@ def check_line(line: bytes, *, keep_event: bool = False) -> CheckedLine:
         event.hash = claimed
         kept = msgspec.to_builtins(event)
     return CheckedLine(event.seq, event.prev, claimed, None, kept)  # type: ignore[arg-type]
+
+
+def _plain(row: Sequence[Any]) -> bool:
+    """A stored row whose columns hold only what the fast path takes: an integer seq, text or
+    null (a BLOB would encode as base64 text and pass for a string)."""
+    return type(row[1]) is int and all(value is None or type(value) is str for value in row[2:])
+
+
+def check_stored(line: bytes, columns: Sequence[Any]) -> CheckedLine:
+    """An event as the database keeps it, by the reference rules: its line judged as check_line
+    judges it, then each column (EVENT_FIELDS order, `data` as JSON text) against the line: the
+    same value, and `data` the canonical JSON of the line's data. The event is kept."""
+    checked = check_line(line, keep_event=True)
+    if checked.problem is None and (problem := projection_problem(checked.event, columns)):
+        checked = checked._replace(problem=problem)
+    return checked
+
+
+def projection_problem(event: dict[str, Any] | None, columns: Sequence[Any]) -> str | None:
+    """Which column does not say what the event's line says; None when all do."""
+    if event is None:
+        return None
+    for name, value in zip(_STORED_NAMES, columns, strict=True):
+        expected = canonical_json(event["data"]) if name == "data" else event.get(name)
+        if value != expected:
+            return f"the {name} column does not match the event as it was hashed: it was edited"
+    return None
 
 
 def _check_by_reference(line: bytes) -> CheckedLine:
@@ -149,6 +203,59 @@ class TrailCheck:
             if not self.feed(line):
                 return False
         return True
+
+    def feed_stored(self, rows: Iterable[Sequence[Any]], *, typed: bool) -> Iterator[Any]:
+        """Walk events as the database keeps them, oldest first: each row is the line (bytes),
+        then the columns (EVENT_FIELDS order, `data` as JSON text). Yields each event that holds,
+        as a StoredEvent with its data decoded; stops at the first that does not. `typed`: the
+        database guarantees every column is text or null and seq an integer (PostgreSQL's column
+        types do; SQLite keeps a BLOB in any column, so there each row's types are looked at).
+
+        A row settles here when its data column is canonical JSON, its line is byte for byte the
+        canonical encoding of its columns, the hash is that of the line without its hash member,
+        and it links on. Then the line, decoded, is exactly the columns (so every column matches
+        it), and it is canonical (so its hash is the one chain.py computes): what check_stored()
+        would find, without decoding the line. Any other row is judged by check_stored()."""
+        decode_data, encode, sha256, raw = (
+            _DATA_DECODER.decode, _ENCODER.encode, hashlib.sha256, msgspec.Raw
+        )  # fmt: skip
+        kept = self.checkpoints
+        if self.finding:
+            return
+        for row in rows:
+            (line, seq, licence, action, from_, to, reason_code, reason, legal_basis, data,
+             actor, role, request_id, at, prev, hash_) = row  # fmt: skip
+            if (
+                seq == self._next
+                and prev == self._prev
+                and seq not in kept
+                and (typed or _plain(row))
+            ):
+                try:
+                    values = decode_data(data)
+                except _DATA_ERRORS:
+                    values = None
+                if values is not None and encode(values) == data.encode():
+                    event = StoredEvent(
+                        seq, licence, action, from_, to, reason_code, reason, legal_basis,
+                        raw(data), actor, role, request_id, at, prev, hash_,
+                    )  # fmt: skip
+                    if encode(event) == line:
+                        # the hash member is the last `,"hash":"` (no text after it holds a bare
+                        # quote) and 74 bytes long, as it must be to equal a hex digest
+                        cut = line.rfind(b',"hash":"') + 1
+                        body = sha256(line[:cut])
+                        body.update(line[cut + _HASH_MEMBER :])
+                        if body.hexdigest() == hash_:
+                            event.data = values
+                            self.lines += 1
+                            self._next, self._prev = seq + 1, hash_
+                            yield event
+                            continue
+            checked = check_stored(line, row[1:])
+            if not self.feed_checked(checked):
+                return
+            yield StoredEvent(*(checked.event[name] for name in _STORED_NAMES))  # type: ignore[index]
 
     def feed_checked(self, checked: CheckedLine) -> bool:
         """Like feed, for a line the caller has already checked on its own. (The hot loop of a

@@ -3,24 +3,21 @@ replay of its events, both read from one snapshot."""
 
 from __future__ import annotations
 
-import operator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-import msgspec
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, LargeBinary, cast, func, literal, select, type_coerce
 
-from licensing.domain.chain import GENESIS, canonical_json
-from licensing.domain.exports import CSV_COLUMNS
+from licensing.domain.chain import GENESIS
 from licensing.domain.replay import ROW_FIELDS, RegisterReplay, ReplayedLicence, ReplayRefused
 from licensing.domain.replay import differences as row_differences
-from licensing.domain.trail import CheckedLine, Finding, TrailCheck, check_line
+from licensing.domain.trail import Finding, TrailCheck
 from licensing.models import AuditEvent, ChainHead, Licence, db
 from licensing.services.audit_trail import COLUMNS, ROWS_PER_FETCH
 
-_DATA = CSV_COLUMNS.index("data")
-_PROJECTED = operator.itemgetter(*CSV_COLUMNS)
-_SORTED_JSON = msgspec.json.Encoder(order="sorted")
+# PostgreSQL streams the walk in chunks of this many rows while the last chunk is checked
+ROWS_PER_CHUNK = 5000
 
 
 @dataclass(frozen=True)
@@ -45,27 +42,24 @@ def verify() -> Verification:
     walk = TrailCheck()
     register = RegisterReplay()
     refused: ReplayRefused | None = None
-    columns = [AuditEvent.line, *COLUMNS.values()]
     # one snapshot for the events, the head row and the licences, or a write landing in between
     # would look like a cut tail or a row ahead of its events (SQLite's transactions are
     # snapshots already)
     with db.engine.connect() as connection:
         if connection.dialect.name == "postgresql":
             connection.execution_options(isolation_level="REPEATABLE READ")
-        query = select(*columns).order_by(AuditEvent.seq)
-        with connection.execution_options(yield_per=ROWS_PER_FETCH).execute(query) as rows:
-            for line, *values in rows:
-                checked = check_line(line.encode(), keep_event=True)
-                if checked.problem is None and (problem := _projection_problem(checked, values)):
-                    checked = checked._replace(problem=problem)
-                if not walk.feed_checked(checked):
-                    break
-                if refused is None:
-                    try:
-                        register.feed(checked.event)  # type: ignore[arg-type]
-                    except ReplayRefused as error:
-                        refused = error  # the chain is still walked to its end
+        # the head is read first: a walk cut short leaves PostgreSQL's transaction unusable
         head = connection.execute(select(ChainHead.seq, ChainHead.hash)).one_or_none()
+        apply = register.apply
+        for event in walk.feed_stored(
+            _stored_events(connection), typed=connection.dialect.name == "postgresql"
+        ):
+            if refused is None:
+                try:
+                    apply(event.seq, event.licence, event.action, event.from_, event.to,
+                          event.at, event.data)  # fmt: skip
+                except ReplayRefused as error:
+                    refused = error  # the chain is still walked to its end
         if walk.finding is None:
             last = (walk.head.seq, walk.head.hash) if walk.head else (0, GENESIS)
             if head is None or tuple(head) != last:
@@ -74,6 +68,25 @@ def verify() -> Verification:
         if walk.finding is None and refused is None:
             disagreement = _register_disagreement(connection, register.licences)
     return _verification(walk, refused, disagreement)
+
+
+def _stored_events(connection: Connection) -> Iterator[Sequence[Any]]:
+    """Every event as stored, oldest first: the line as UTF-8 bytes, then its columns."""
+    if connection.dialect.name == "postgresql":
+        line = type_coerce(func.convert_to(AuditEvent.line, literal("UTF8")), LargeBinary)
+    else:
+        line = cast(AuditEvent.line, LargeBinary)
+    query = select(line, *COLUMNS.values()).order_by(AuditEvent.seq)
+    if connection.dialect.name != "postgresql":
+        with connection.execution_options(yield_per=ROWS_PER_FETCH).execute(query) as rows:
+            yield from rows
+        return
+    # psycopg's chunked streaming: the server sends on while a chunk is checked, where a server
+    # side cursor would wait for each FETCH; binary, so the line comes as its bytes
+    compiled = query.compile(dialect=connection.dialect)
+    cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    with cursor:
+        yield from cursor.stream(str(compiled), compiled.params, binary=True, size=ROWS_PER_CHUNK)
 
 
 def _verification(
@@ -126,29 +139,6 @@ def _register_disagreement(
     more = len(found) - 1
     others = f" (and {more} more licence{'s' if more > 1 else ''} disagree too)" if more else ""
     return _Disagreement(first, f"licence {first}: {found[first]}{others}")
-
-
-def _projection_problem(checked: CheckedLine, values: list[Any]) -> str | None:
-    event = checked.event
-    if event is None:
-        return None
-    try:
-        expected = list(_PROJECTED(event))
-    except KeyError:  # a key missing from the line: the loop below names its column
-        expected = [event.get(name) for name in CSV_COLUMNS]
-    stored_data = expected[_DATA] = values[_DATA]
-    # msgspec's sorted encoding is canonical JSON for every event trail.py's fast path settles
-    # (its hash matched), and several times quicker than json.dumps: the usual case pays only that
-    if expected == values and (
-        _SORTED_JSON.encode(event["data"]) == stored_data.encode()
-        or canonical_json(event["data"]) == stored_data
-    ):
-        return None
-    for name, value in zip(CSV_COLUMNS, values, strict=True):
-        expected = canonical_json(event["data"]) if name == "data" else event.get(name)
-        if value != expected:
-            return f"the {name} column does not match the event as it was hashed: it was edited"
-    return None
 
 
 def _head_finding(walk: TrailCheck, head: Any) -> Finding:

@@ -10,7 +10,15 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from licensing.domain.chain import GENESIS, canonical_json, event_hash, seal
-from licensing.domain.trail import _ENCODER, Checkpoint, TrailCheck, check_line, check_trail
+from licensing.domain.trail import (
+    _ENCODER,
+    Checkpoint,
+    Finding,
+    TrailCheck,
+    check_line,
+    check_stored,
+    check_trail,
+)
 
 TEXT = st.text(alphabet=st.characters(exclude_categories=("Cs",)), max_size=40)
 JSONISH = st.recursive(
@@ -199,4 +207,102 @@ def test_the_fast_walk_finds_exactly_what_line_by_line_feeding_finds(
         slow.finding,
         slow.events_checked,
         slow.head,
+    )
+
+
+COLUMN_NAMES = (
+    "seq", "licence", "action", "from", "to", "reason_code", "reason", "legal_basis", "data",
+    "actor", "role", "request_id", "at", "prev", "hash",
+)  # fmt: skip
+
+
+def stored(e: dict[str, Any]) -> tuple[Any, ...]:
+    """An event as the database keeps it: the line, then the columns (data as canonical JSON)."""
+    columns = [canonical_json(e["data"]) if name == "data" else e[name] for name in COLUMN_NAMES]
+    return (canonical_json(e).encode(), *columns)
+
+
+def stored_trail(n: int, data: dict[str, Any]) -> list[tuple[Any, ...]]:
+    rows, prev = [], GENESIS
+    for seq in range(1, n + 1):
+        e = event(seq, prev, data=data if seq == 2 else {"until": "2026-05-10"})
+        rows.append(stored(e))
+        prev = e["hash"]
+    return rows
+
+
+def walk_stored_by_reference(
+    rows: list[tuple[Any, ...]],
+) -> tuple[TrailCheck, list[dict[str, Any]]]:
+    walk, events = TrailCheck(), []
+    for line, *columns in rows:
+        checked = check_stored(line, columns)
+        if not walk.feed_checked(checked):
+            break
+        events.append(checked.event)
+    return walk, events
+
+
+def rehashed(e: dict[str, Any], data_text: str) -> bytes:
+    """The line a forger writes: data spelt `data_text`, hashed as spelt (not canonically)."""
+    body = dict(e, data=msgspec.Raw(data_text))
+    body.pop("hash")
+    digest = hashlib.sha256(msgspec.json.encode(body, order="sorted")).hexdigest()
+    return msgspec.json.encode({**body, "hash": digest}, order="sorted")
+
+
+@settings(max_examples=300)
+@given(
+    data=st.dictionaries(TEXT, JSONISH, max_size=4),
+    at=st.integers(0, 3),
+    how=st.sampled_from(
+        ["none", "column", "null", "loose data", "loose line", "rehashed", "float", "blob"]
+    ),
+    column=st.sampled_from(COLUMN_NAMES),
+    value=TEXT,
+    typed=st.booleans(),
+)
+def test_stored_events_are_judged_as_the_reference_rules_judge_them(
+    data: dict[str, Any], at: int, how: str, column: str, value: str, typed: bool
+) -> None:
+    rows = stored_trail(4, data)
+    line, *columns = rows[at]
+    e = json.loads(line)
+    index = COLUMN_NAMES.index(column)
+    if how == "column":
+        columns[index] = value
+    elif how == "null":
+        columns[index] = None
+    elif how == "loose data":
+        columns[8] = json.dumps(e["data"], sort_keys=True)
+    elif how == "loose line":
+        line = json.dumps(e, indent=1, ensure_ascii=True).encode()
+    elif how == "rehashed":
+        columns[8] = json.dumps(e["data"], sort_keys=True)
+        line = rehashed(e, columns[8])
+        columns[14] = json.loads(line)["hash"]
+    elif how == "float":
+        e = seal({**{k: v for k, v in e.items() if k != "hash"}, "data": {"mw": 1e16}})
+        line, *columns = stored(e)
+    elif how == "blob" and not typed:
+        columns[index] = str(columns[index]).encode()
+    rows[at] = (line, *columns)
+    fast = TrailCheck()
+    events = [msgspec.to_builtins(held) for held in fast.feed_stored(rows, typed=typed)]
+    slow, reference = walk_stored_by_reference(rows)
+    assert (fast.finding, fast.events_checked, fast.head) == (
+        slow.finding,
+        slow.events_checked,
+        slow.head,
+    )
+    assert events == reference
+
+
+def test_an_edited_column_of_a_stored_event_is_named() -> None:
+    rows = stored_trail(3, {"until": "2026-05-10"})
+    rows[1] = (*rows[1][:7], "nothing happened", *rows[1][8:])
+    walk = TrailCheck()
+    assert len(list(walk.feed_stored(rows, typed=True))) == 1
+    assert walk.finding == Finding(
+        2, 2, "the reason column does not match the event as it was hashed: it was edited"
     )
