@@ -215,7 +215,12 @@ def prepare(url: str, licences: int) -> str:
 
 
 def measure(
-    url: str, licences: int, seconds: int, writes: bool, rounds: int
+    url: str,
+    licences: int,
+    seconds: int,
+    writes: bool,
+    rounds: int,
+    only: tuple[str, ...] | None = None,
 ) -> tuple[dict[str, Load], dict[tuple[str, str], float]]:
     """Every case on the database at `url`. The bare app and the registry serve side by side (an
     idle server costs nothing) and each case is measured right after its ceiling, `rounds` times:
@@ -265,6 +270,8 @@ def measure(
                 for case, ceiling, _target in RATIOS:
                     if not writes and ceiling == "bare two-row insert":
                         continue
+                    if only is not None and case not in only:
+                        continue
                     results[ceiling] = wrk(*ceilings[ceiling], seconds, scratch)
                     results[case] = wrk(*cases[case], seconds, scratch)
                     ratios.setdefault((case, ceiling), []).append(
@@ -293,14 +300,18 @@ def run(
     seconds: int,
     rounds: int = 3,
     databases: tuple[str, ...] = ("sqlite", "postgresql"),
+    only: tuple[str, ...] | None = None,
 ) -> list[tuple[str, str, str]]:
     if shutil.which("wrk") is None:
         raise SystemExit("needs wrk: apt-get install -y wrk")
+    unknown = set(only or ()) - {case for case, _ceiling, _target in RATIOS}
+    if unknown:
+        raise SystemExit(f"unknown cases: {', '.join(sorted(unknown))}")
     rows: list[tuple[str, str, str]] = []
     if "sqlite" in databases:
         with tempfile.TemporaryDirectory() as folder:
             sqlite_url = f"sqlite:///{folder}/bench.sqlite"
-            rows += report("SQLite", measure(sqlite_url, licences, seconds, False, rounds))
+            rows += report("SQLite", measure(sqlite_url, licences, seconds, False, rounds, only))
     if "postgresql" in databases:
-        rows += report("PostgreSQL", measure(postgres_url, licences, seconds, True, rounds))
+        rows += report("PostgreSQL", measure(postgres_url, licences, seconds, True, rounds, only))
     return rows
