@@ -8,7 +8,7 @@ import json
 from dataclasses import asdict
 from typing import Any
 
-from sqlalchemy import ColumnElement, delete, select
+from sqlalchemy import ColumnElement, delete, insert, select
 
 from licensing.domain.errors import IdempotencyKeyReused
 from licensing.models import IdempotencyRecord
@@ -34,8 +34,10 @@ def replay(write: Write, ctx: Context, request_fingerprint: str) -> Outcome | No
         delete(IdempotencyRecord).where(owner, IdempotencyRecord.created_at < write.now - key.ttl)
     )
     record = write.session.execute(
-        select(IdempotencyRecord).where(owner, IdempotencyRecord.key == key.value)
-    ).scalar_one_or_none()
+        select(IdempotencyRecord.fingerprint, IdempotencyRecord.result).where(
+            owner, IdempotencyRecord.key == key.value
+        )
+    ).one_or_none()
     if record is None:
         return None
     if record.fingerprint != request_fingerprint:
@@ -47,8 +49,8 @@ def remember(write: Write, ctx: Context, request_fingerprint: str, view: Licence
     """Keep the answer under the request's key (if it has one) in the same transaction."""
     key = ctx.idempotency_key
     if key is not None and _owner(ctx) is not None:
-        write.session.add(
-            IdempotencyRecord(
+        write.change(
+            insert(IdempotencyRecord).values(
                 token_id=ctx.actor.token_id,
                 user_id=ctx.actor.user_id,
                 key=key.value,

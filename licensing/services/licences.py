@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
+from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import Row, Select, Table, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from licensing import clock
@@ -31,6 +32,9 @@ from licensing.services.listing import contains, paginate, standing_is
 from licensing.services.results import LicenceView, Outcome, Page
 from licensing.services.transaction import Write, write_transaction
 
+_LICENCES: Table = Licence.__table__  # type: ignore[assignment]
+_SERIALS: Table = LicenceSerial.__table__  # type: ignore[assignment]
+
 
 @dataclass(frozen=True)
 class Filters:
@@ -50,30 +54,31 @@ def issue(ctx: Context, application: Application) -> Outcome:
         today = ctx.policy.today(write.now)
         application = check_application(application, ctx.policy, today)
         assert application.issued_on and application.expires_on
-        licence = Licence(
-            number=_next_number(write.session, application.issued_on.year),
+        row = {
+            "number": _next_number(write, application.issued_on.year),
             **_details_columns(application.details),
-            holder_bin=application.holder_bin,
-            issued_on=application.issued_on,
-            expires_on=application.expires_on,
-            status=lifecycle.ISSUED,
-            status_since=write.now,
-            suspended_until=None,
-            created_at=write.now,
-            updated_at=write.now,
-        )
-        write.session.add(licence)
-        write.session.flush()
+            "holder_bin": application.holder_bin,
+            "issued_on": application.issued_on,
+            "expires_on": application.expires_on,
+            "status": lifecycle.ISSUED,
+            "status_since": write.now,
+            "suspended_until": None,
+            "version": 1,
+            "created_at": write.now,
+            "updated_at": write.now,
+        }
+        write.change(insert(_LICENCES).values(row))
         events.append(
             write,
             ctx,
-            licence=licence.number,
+            licence=row["number"],
             action=ISSUE,
             from_status=None,
-            to_status=licence.status,
+            to_status=row["status"],
             data=issue_record(application),
         )
-        return idempotency.remember(write, ctx, request_fingerprint, LicenceView.of(licence, today))
+        view = LicenceView.of(SimpleNamespace(**row), today)
+        return idempotency.remember(write, ctx, request_fingerprint, view)
 
 
 def change_status(
@@ -88,31 +93,38 @@ def change_status(
     with write_transaction() as write:
         if replayed := idempotency.replay(write, ctx, request_fingerprint):
             return replayed
-        licence = _locked(write, ctx.actor, number, expected_versions)
+        licence = _locked_row(write, ctx.actor, number, expected_versions)
         today = ctx.policy.today(write.now)
         new_status = lifecycle.next_status(licence.status, action)
         change = check_status_change(
             action, change, ctx.policy, today, licence.issued_on, licence.expires_on
         )
-        old_status = licence.status
-        licence.status = new_status
-        licence.status_since = write.now
-        licence.suspended_until = change.until if new_status == SUSPENDED else None
-        licence.updated_at = write.now
-        write.session.flush()
+        changed = {
+            "status": new_status,
+            "status_since": write.now,
+            "suspended_until": change.until if new_status == SUSPENDED else None,
+            "updated_at": write.now,
+            "version": licence.version + 1,
+        }
+        write.change(
+            update(_LICENCES)
+            .where(_LICENCES.c.id == licence.id, _LICENCES.c.version == licence.version)
+            .values(changed)
+        )
         events.append(
             write,
             ctx,
             licence=number,
             action=action,
-            from_status=old_status,
+            from_status=licence.status,
             to_status=new_status,
             data=change.event_data(),
             reason_code=change.reason_code,
             reason=change.reason,
             legal_basis=change.legal_basis,
         )
-        return idempotency.remember(write, ctx, request_fingerprint, LicenceView.of(licence, today))
+        view = LicenceView.of(SimpleNamespace(**{**licence._mapping, **changed}), today)
+        return idempotency.remember(write, ctx, request_fingerprint, view)
 
 
 def amend(
@@ -200,17 +212,22 @@ def find(ctx: Context, filters: Filters, page: int, page_size: int) -> Page[Lice
 
 def _visible(session: Session, actor: Actor, number: str, *, lock: bool = False) -> Licence:
     """The licence if this actor may see it; a miner asking for another holder's gets not-found."""
-    if not is_licence_number(number):
-        raise LicenceNotFound(number)
-    query = select(Licence).where(Licence.number == number)
-    if scope := actor.holder_scope:
-        query = query.where(Licence.holder_bin == scope)
+    query = select(Licence)
     if lock:
         query = query.with_for_update().execution_options(populate_existing=True)
-    licence = session.scalars(query).one_or_none()
+    licence = session.scalars(_where_visible(query, actor, number)).one_or_none()
     if licence is None:
         raise LicenceNotFound(number)
     return licence
+
+
+def _where_visible(query: Select[Any], actor: Actor, number: str) -> Select[Any]:
+    if not is_licence_number(number):
+        raise LicenceNotFound(number)
+    query = query.where(_LICENCES.c.number == number)
+    if scope := actor.holder_scope:
+        query = query.where(_LICENCES.c.holder_bin == scope)
+    return query
 
 
 def _locked(
@@ -222,13 +239,34 @@ def _locked(
     return licence
 
 
-def _next_number(session: Session, year: int) -> str:
-    serial = session.get(LicenceSerial, year)
-    if serial is None:
-        serial = LicenceSerial(year=year, last=0)
-        session.add(serial)
-    serial.last += 1
-    return format_number(year, serial.last)
+def _locked_row(
+    write: Write, actor: Actor, number: str, expected_versions: frozenset[int] | None
+) -> Row[Any]:
+    """The licence's columns, its row locked until commit (the head lock already keeps every
+    other writer out; the row lock says so to anyone reading the schema)."""
+    query = _where_visible(select(_LICENCES).with_for_update(), actor, number)
+    licence = write.session.execute(query).one_or_none()
+    if licence is None:
+        raise LicenceNotFound(number)
+    if expected_versions is not None and licence.version not in expected_versions:
+        raise VersionMismatch(licence.version)
+    return licence
+
+
+def _next_number(write: Write, year: int) -> str:
+    """The next serial of `year`: one statement while the head is locked, so no two writes get
+    the same one and a rolled-back write gives its serial back."""
+    serials = _SERIALS.c
+    last = write.session.execute(
+        update(_SERIALS)
+        .where(serials.year == year)
+        .values(last=serials.last + 1)
+        .returning(serials.last)
+    ).scalar_one_or_none()
+    if last is None:
+        last = 1
+        write.session.execute(insert(_SERIALS).values(year=year, last=last))
+    return format_number(year, last)
 
 
 # The row and the domain's Details share their field names; these two are the only crossings.

@@ -82,8 +82,8 @@ def listing() -> list[TokenView]:
 
 def authenticate(secret: str) -> Actor | None:
     """The actor behind a presented token, or None when it is unknown or revoked."""
-    token = db.session.scalars(
-        select(ApiToken).where(
+    token = db.session.execute(
+        select(ApiToken.id, ApiToken.name, ApiToken.role, ApiToken.holder_bin).where(
             ApiToken.token_hash == secret_digest(secret), ApiToken.revoked_at.is_(None)
         )
     ).one_or_none()
