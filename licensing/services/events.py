@@ -6,13 +6,13 @@ import json
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import insert
-
 from licensing.domain.chain import EVENT_FIELDS, canonical_json, seal
 from licensing.domain.timestamps import format_utc
 from licensing.models import AuditEvent
 from licensing.services.context import Context
-from licensing.services.transaction import Write
+from licensing.services.transaction import Write, named, one_row_insert
+
+_INSERT = one_row_insert(AuditEvent.__table__, "event_")  # type: ignore[arg-type]
 
 
 def append(
@@ -48,7 +48,7 @@ def append(
             "prev": head.hash,
         }
     )
-    write.change(insert(AuditEvent).values(columns(event)))
+    write.change(_INSERT, named("event_", columns(event)))
     head.seq, head.hash, head.at = event["seq"], event["hash"], write.now
     write.actions.append(action)
     return event

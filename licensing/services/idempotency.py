@@ -8,13 +8,15 @@ import json
 from dataclasses import asdict
 from typing import Any
 
-from sqlalchemy import ColumnElement, delete, insert, select
+from sqlalchemy import ColumnElement, delete, select
 
 from licensing.domain.errors import IdempotencyKeyReused
 from licensing.models import IdempotencyRecord
 from licensing.services.context import Context
 from licensing.services.results import LicenceView, Outcome
-from licensing.services.transaction import Write
+from licensing.services.transaction import Write, named, one_row_insert
+
+_INSERT = one_row_insert(IdempotencyRecord.__table__, "kept_")  # type: ignore[arg-type]
 
 
 def fingerprint(operation: str, target: str | None, command: Any) -> str:
@@ -49,16 +51,15 @@ def remember(write: Write, ctx: Context, request_fingerprint: str, view: Licence
     """Keep the answer under the request's key (if it has one) in the same transaction."""
     key = ctx.idempotency_key
     if key is not None and _owner(ctx) is not None:
-        write.change(
-            insert(IdempotencyRecord).values(
-                token_id=ctx.actor.token_id,
-                user_id=ctx.actor.user_id,
-                key=key.value,
-                fingerprint=request_fingerprint,
-                result=json.dumps(view.to_record()),
-                created_at=write.now,
-            )
-        )
+        record = {
+            "token_id": ctx.actor.token_id,
+            "user_id": ctx.actor.user_id,
+            "key": key.value,
+            "fingerprint": request_fingerprint,
+            "result": json.dumps(view.to_record()),
+            "created_at": write.now,
+        }
+        write.change(_INSERT, named("kept_", record))
     return Outcome(view)
 
 

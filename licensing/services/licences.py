@@ -7,7 +7,7 @@ from dataclasses import dataclass, fields
 from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import Row, Select, Table, insert, or_, select, update
+from sqlalchemy import Row, Table, bindparam, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from licensing import clock
@@ -30,10 +30,34 @@ from licensing.services import events, idempotency
 from licensing.services.context import Actor, Context
 from licensing.services.listing import contains, paginate, standing_is
 from licensing.services.results import LicenceView, Outcome, Page
-from licensing.services.transaction import Write, write_transaction
+from licensing.services.transaction import Write, named, one_row_insert, write_transaction
 
+# The statements of issuing and changing a status, built once (see transaction.Write.change).
 _LICENCES: Table = Licence.__table__  # type: ignore[assignment]
 _SERIALS: Table = LicenceSerial.__table__  # type: ignore[assignment]
+_ISSUE = one_row_insert(_LICENCES, "licence_")
+_CHANGE_STATUS = (
+    update(_LICENCES)
+    .where(
+        _LICENCES.c.id == bindparam("licence_id"),
+        _LICENCES.c.version == bindparam("licence_version_was"),
+    )
+    .values(
+        {
+            name: bindparam("licence_" + name, type_=_LICENCES.c[name].type)
+            for name in ("status", "status_since", "suspended_until", "updated_at", "version")
+        }
+    )
+)
+_LOCK = select(_LICENCES).where(_LICENCES.c.number == bindparam("number")).with_for_update()
+_LOCK_HELD = _LOCK.where(_LICENCES.c.holder_bin == bindparam("holder_bin"))
+_NEXT_SERIAL = (
+    update(_SERIALS)
+    .where(_SERIALS.c.year == bindparam("serial_year"))
+    .values(last=_SERIALS.c.last + 1)
+    .returning(_SERIALS.c.last)
+)
+_FIRST_SERIAL = insert(_SERIALS).values(year=bindparam("serial_year"), last=1)
 
 
 @dataclass(frozen=True)
@@ -67,7 +91,7 @@ def issue(ctx: Context, application: Application) -> Outcome:
             "created_at": write.now,
             "updated_at": write.now,
         }
-        write.change(insert(_LICENCES).values(row))
+        write.change(_ISSUE, named("licence_", row))
         events.append(
             write,
             ctx,
@@ -107,9 +131,9 @@ def change_status(
             "version": licence.version + 1,
         }
         write.change(
-            update(_LICENCES)
-            .where(_LICENCES.c.id == licence.id, _LICENCES.c.version == licence.version)
-            .values(changed)
+            _CHANGE_STATUS,
+            {"licence_id": licence.id, "licence_version_was": licence.version}
+            | named("licence_", changed),
         )
         events.append(
             write,
@@ -212,22 +236,17 @@ def find(ctx: Context, filters: Filters, page: int, page_size: int) -> Page[Lice
 
 def _visible(session: Session, actor: Actor, number: str, *, lock: bool = False) -> Licence:
     """The licence if this actor may see it; a miner asking for another holder's gets not-found."""
-    query = select(Licence)
+    if not is_licence_number(number):
+        raise LicenceNotFound(number)
+    query = select(Licence).where(Licence.number == number)
+    if scope := actor.holder_scope:
+        query = query.where(Licence.holder_bin == scope)
     if lock:
         query = query.with_for_update().execution_options(populate_existing=True)
-    licence = session.scalars(_where_visible(query, actor, number)).one_or_none()
+    licence = session.scalars(query).one_or_none()
     if licence is None:
         raise LicenceNotFound(number)
     return licence
-
-
-def _where_visible(query: Select[Any], actor: Actor, number: str) -> Select[Any]:
-    if not is_licence_number(number):
-        raise LicenceNotFound(number)
-    query = query.where(_LICENCES.c.number == number)
-    if scope := actor.holder_scope:
-        query = query.where(_LICENCES.c.holder_bin == scope)
-    return query
 
 
 def _locked(
@@ -244,8 +263,13 @@ def _locked_row(
 ) -> Row[Any]:
     """The licence's columns, its row locked until commit (the head lock already keeps every
     other writer out; the row lock says so to anyone reading the schema)."""
-    query = _where_visible(select(_LICENCES).with_for_update(), actor, number)
-    licence = write.session.execute(query).one_or_none()
+    if not is_licence_number(number):
+        raise LicenceNotFound(number)
+    if scope := actor.holder_scope:
+        found = write.session.execute(_LOCK_HELD, {"number": number, "holder_bin": scope})
+    else:
+        found = write.session.execute(_LOCK, {"number": number})
+    licence = found.one_or_none()
     if licence is None:
         raise LicenceNotFound(number)
     if expected_versions is not None and licence.version not in expected_versions:
@@ -256,16 +280,10 @@ def _locked_row(
 def _next_number(write: Write, year: int) -> str:
     """The next serial of `year`: one statement while the head is locked, so no two writes get
     the same one and a rolled-back write gives its serial back."""
-    serials = _SERIALS.c
-    last = write.session.execute(
-        update(_SERIALS)
-        .where(serials.year == year)
-        .values(last=serials.last + 1)
-        .returning(serials.last)
-    ).scalar_one_or_none()
+    last = write.session.execute(_NEXT_SERIAL, {"serial_year": year}).scalar_one_or_none()
     if last is None:
         last = 1
-        write.session.execute(insert(_SERIALS).values(year=year, last=last))
+        write.session.execute(_FIRST_SERIAL, {"serial_year": year})
     return format_number(year, last)
 
 

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cache
+from typing import Any
 
-from sqlalchemy import Executable, func, literal, select, update
+from sqlalchemy import Select, Table, bindparam, func, insert, literal_column, select, update
 from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
@@ -20,7 +22,35 @@ from licensing.services.errors import ConcurrentChange, DatabaseBusy, DatabaseUn
 
 Change = Insert | Update | Delete
 
-_HEAD = select(ChainHead.seq, ChainHead.hash, ChainHead.at).where(ChainHead.id == 1)
+
+def one_row_insert(table: Table, prefix: str) -> Insert:
+    """INSERT of one row of `table`, every column (but a generated id) a parameter named
+    prefix + column, so that it can run folded with others: build it once, at import."""
+    return insert(table).values(
+        {
+            column.name: bindparam(prefix + column.name, type_=column.type)
+            for column in table.columns
+            if column is not table.autoincrement_column
+        }
+    )
+
+
+def named(prefix: str, values: Mapping[str, Any]) -> dict[str, Any]:
+    """The parameters of a statement built by one_row_insert (or named alike)."""
+    return {prefix + name: value for name, value in values.items()}
+
+
+_TABLE: Table = ChainHead.__table__  # type: ignore[assignment]
+_HEAD = select(_TABLE.c.seq, _TABLE.c.hash, _TABLE.c.at).where(_TABLE.c.id == 1).with_for_update()
+_ADVANCE = (
+    update(_TABLE)
+    .where(_TABLE.c.id == 1, _TABLE.c.seq == bindparam("head_seq_was"))
+    .values(
+        seq=bindparam("head_seq"),
+        hash=bindparam("head_hash"),
+        at=bindparam("head_at", type_=_TABLE.c.at.type),
+    )
+)
 
 
 @dataclass
@@ -38,14 +68,17 @@ class Write:
     head: Head
     now: datetime  # the instant of this write, never before the chain head's
     actions: list[str] = field(default_factory=list)  # of the events appended, for the metrics
-    changes: list[Change] = field(default_factory=list)
+    changes: list[tuple[Change, dict[str, Any]]] = field(default_factory=list)
 
-    def change(self, statement: Change) -> None:
-        """Queue a statement that must change exactly one row. Queued statements run at commit,
-        in order, after the session's own pending changes: on PostgreSQL as one statement (one
-        round trip while the head is locked); a statement that changes no row (a version that
-        moved on) undoes the whole write."""
-        self.changes.append(statement)
+    def change(self, statement: Change, parameters: dict[str, Any]) -> None:
+        """Queue a statement that must change exactly one row: one built once (at import), its
+        parameters named apart from every other's. Queued statements run at commit, in order,
+        after the session's own pending changes: on PostgreSQL as one statement (one round trip
+        while the head is locked); a statement that changes no row (a version that moved on)
+        undoes the whole write."""
+        if any(statement is queued for queued, _ in self.changes):
+            raise RuntimeError("a write changes a row of each kind once")
+        self.changes.append((statement, parameters))
 
 
 @contextmanager
@@ -74,16 +107,21 @@ def write_transaction() -> Iterator[Write]:
     try:
         if not postgresql:
             session.connection(execution_options={IMMEDIATE: True})
-        seq, hash_, at = session.execute(_HEAD.with_for_update()).one()
+        seq, hash_, at = session.execute(_HEAD).one()
         now = clock.now()
         write = Write(session, Head(seq, hash_, at), max(now, at) if at else now)
         yield write
         session.flush()
         if write.head.seq != seq:
+            head = write.head
             write.change(
-                update(ChainHead)
-                .where(ChainHead.id == 1, ChainHead.seq == seq)
-                .values(seq=write.head.seq, hash=write.head.hash, at=write.head.at)
+                _ADVANCE,
+                {
+                    "head_seq_was": seq,
+                    "head_seq": head.seq,
+                    "head_hash": head.hash,
+                    "head_at": head.at,
+                },
             )
         _apply(session, write.changes, postgresql)
         session.commit()
@@ -102,23 +140,32 @@ def write_transaction() -> Iterator[Write]:
         raise
 
 
-def _apply(session: Session, changes: list[Change], folded: bool) -> None:
+def _apply(session: Session, changes: list[tuple[Change, dict[str, Any]]], folded: bool) -> None:
     """Run the queued statements, each of which must change exactly one row."""
     if not changes:
         return
     if folded:
-        # WITH c0 AS (INSERT ... RETURNING 1), c1 AS (UPDATE ... RETURNING 1), ...
-        # SELECT (SELECT count(*) FROM c0), (SELECT count(*) FROM c1), ...
-        # PostgreSQL runs every data-modifying WITH exactly once, in one statement.
-        steps = [
-            statement.returning(literal(1)).cte(f"change_{n}")
-            for n, statement in enumerate(changes)
-        ]
-        counts: Executable = select(
-            *(select(func.count()).select_from(step).scalar_subquery() for step in steps)
-        )
-        changed = list(session.execute(counts).one())
+        statements = tuple(statement for statement, _ in changes)
+        parameters = {name: value for _, named in changes for name, value in named.items()}
+        changed = list(session.execute(_folded(statements), parameters).one())
     else:
-        changed = [session.execute(statement).rowcount for statement in changes]  # type: ignore[attr-defined]
+        changed = [
+            session.execute(statement, parameters).rowcount  # type: ignore[attr-defined]
+            for statement, parameters in changes
+        ]
     if any(count != 1 for count in changed):
         raise StaleDataError(f"expected one row changed by each statement, got {changed}")
+
+
+@cache
+def _folded(statements: tuple[Change, ...]) -> Select[Any]:
+    """WITH c0 AS (INSERT ... RETURNING 1), c1 AS (UPDATE ... RETURNING 1), ...
+    SELECT (SELECT count(*) FROM c0), (SELECT count(*) FROM c1), ...
+    PostgreSQL runs every data-modifying WITH exactly once, all in one statement. Built once per
+    kind of write (the statements are module constants), so SQLAlchemy keys and compiles it once.
+    """
+    steps = [
+        statement.returning(literal_column("1")).cte(f"change_{n}")
+        for n, statement in enumerate(statements)
+    ]
+    return select(*(select(func.count()).select_from(step).scalar_subquery() for step in steps))
