@@ -7,7 +7,7 @@ from dataclasses import dataclass, fields
 from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import Row, Table, bindparam, insert, or_, select, update
+from sqlalchemy import Select, Table, bindparam, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from licensing import clock
@@ -30,7 +30,13 @@ from licensing.services import events, idempotency
 from licensing.services.context import Actor, Context
 from licensing.services.listing import contains, paginate, standing_is
 from licensing.services.results import LicenceView, Outcome, Page
-from licensing.services.transaction import Write, named, one_row_insert, write_transaction
+from licensing.services.transaction import (
+    Write,
+    named,
+    one_row_insert,
+    with_head,
+    write_transaction,
+)
 
 # The statements of issuing and changing a status, built once (see transaction.Write.change).
 _LICENCES: Table = Licence.__table__  # type: ignore[assignment]
@@ -49,13 +55,25 @@ _CHANGE_STATUS = (
         }
     )
 )
-_LOCK = select(_LICENCES).where(_LICENCES.c.number == bindparam("number")).with_for_update()
-_LOCK_HELD = _LOCK.where(_LICENCES.c.holder_bin == bindparam("holder_bin"))
+_LOCK = with_head(_LICENCES).where(_LICENCES.c.number == bindparam("number"))
+_LOCK_HELD = _LOCK.where(_LICENCES.c.holder_bin == bindparam("holder_bin")).with_for_update()
+_LOCK = _LOCK.with_for_update()
 _NEXT_SERIAL = (
     update(_SERIALS)
     .where(_SERIALS.c.year == bindparam("serial_year"))
     .values(last=_SERIALS.c.last + 1)
     .returning(_SERIALS.c.last)
+)
+_SERIAL_LOCK = (
+    with_head(_SERIALS).where(_SERIALS.c.year == bindparam("serial_year")).with_for_update()
+)
+_SET_SERIAL = (
+    update(_SERIALS)
+    .where(
+        _SERIALS.c.year == bindparam("serial_year"),
+        _SERIALS.c.last == bindparam("serial_last_was"),
+    )
+    .values(last=bindparam("serial_last"))
 )
 _FIRST_SERIAL = insert(_SERIALS).values(year=bindparam("serial_year"), last=1)
 
@@ -72,7 +90,9 @@ class Filters:
 
 def issue(ctx: Context, application: Application) -> Outcome:
     request_fingerprint = idempotency.fingerprint(ISSUE, None, application)
-    with write_transaction() as write:
+    # the year whose serial row is locked with the head; checked again under the lock
+    year = (application.issued_on or ctx.policy.today(clock.now())).year
+    with write_transaction(_SERIAL_LOCK, {"serial_year": year}) as write:
         if replayed := idempotency.replay(write, ctx, request_fingerprint):
             return replayed
         today = ctx.policy.today(write.now)
@@ -114,10 +134,14 @@ def change_status(
 ) -> Outcome:
     """Suspend, resume or revoke, on the grounds and the decision `change` gives."""
     request_fingerprint = idempotency.fingerprint(action, number, change)
-    with write_transaction() as write:
+    with write_transaction(*_lock(ctx.actor, number)) as write:
         if replayed := idempotency.replay(write, ctx, request_fingerprint):
             return replayed
-        licence = _locked_row(write, ctx.actor, number, expected_versions)
+        licence = write.locked
+        if licence is None:
+            raise LicenceNotFound(number)
+        if expected_versions is not None and licence.version not in expected_versions:
+            raise VersionMismatch(licence.version)
         today = ctx.policy.today(write.now)
         new_status = lifecycle.next_status(licence.status, action)
         change = check_status_change(
@@ -258,28 +282,27 @@ def _locked(
     return licence
 
 
-def _locked_row(
-    write: Write, actor: Actor, number: str, expected_versions: frozenset[int] | None
-) -> Row[Any]:
-    """The licence's columns, its row locked until commit (the head lock already keeps every
-    other writer out; the row lock says so to anyone reading the schema)."""
+def _lock(actor: Actor, number: str) -> tuple[Select[Any], dict[str, Any]]:
+    """The statement that locks the head and the licence's row together, if this actor may see
+    it."""
     if not is_licence_number(number):
         raise LicenceNotFound(number)
     if scope := actor.holder_scope:
-        found = write.session.execute(_LOCK_HELD, {"number": number, "holder_bin": scope})
-    else:
-        found = write.session.execute(_LOCK, {"number": number})
-    licence = found.one_or_none()
-    if licence is None:
-        raise LicenceNotFound(number)
-    if expected_versions is not None and licence.version not in expected_versions:
-        raise VersionMismatch(licence.version)
-    return licence
+        return _LOCK_HELD, {"number": number, "holder_bin": scope}
+    return _LOCK, {"number": number}
 
 
 def _next_number(write: Write, year: int) -> str:
-    """The next serial of `year`: one statement while the head is locked, so no two writes get
-    the same one and a rolled-back write gives its serial back."""
+    """The next serial of `year`, taken while the head is locked, so no two writes get the same
+    one and a rolled-back write gives its serial back. Its row was usually locked with the head;
+    a new year (or a write that crossed into one while it waited) takes it here."""
+    locked = write.locked
+    if locked is not None and locked.year == year:
+        last = int(locked.last) + 1
+        write.change(
+            _SET_SERIAL, {"serial_year": year, "serial_last_was": last - 1, "serial_last": last}
+        )
+        return format_number(year, last)
     last = write.session.execute(_NEXT_SERIAL, {"serial_year": year}).scalar_one_or_none()
     if last is None:
         last = 1

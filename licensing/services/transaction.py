@@ -9,7 +9,18 @@ from datetime import datetime
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Select, Table, bindparam, func, insert, literal_column, select, update
+from sqlalchemy import (
+    Row,
+    Select,
+    Table,
+    bindparam,
+    func,
+    insert,
+    literal_column,
+    select,
+    true,
+    update,
+)
 from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
@@ -42,6 +53,21 @@ def named(prefix: str, values: Mapping[str, Any]) -> dict[str, Any]:
 
 _TABLE: Table = ChainHead.__table__  # type: ignore[assignment]
 _HEAD = select(_TABLE.c.seq, _TABLE.c.hash, _TABLE.c.at).where(_TABLE.c.id == 1).with_for_update()
+
+
+def with_head(table: Table) -> Select[Any]:
+    """SELECT the head's seq, hash and at with the columns of `table`, for
+    write_transaction(lock=...): add the row's conditions and FOR UPDATE. PostgreSQL locks the
+    rows of a FOR UPDATE in the order of FROM, the head first as every write does; a row that a
+    previous writer changed while this one waited is read again in its committed version (READ
+    COMMITTED), so every check made on what it returns holds until commit."""
+    return (
+        select(_TABLE.c.seq, _TABLE.c.hash, _TABLE.c.at, *table.columns)
+        .select_from(_TABLE.join(table, true()))
+        .where(_TABLE.c.id == 1)
+    )
+
+
 _ADVANCE = (
     update(_TABLE)
     .where(_TABLE.c.id == 1, _TABLE.c.seq == bindparam("head_seq_was"))
@@ -67,6 +93,7 @@ class Write:
     session: Session
     head: Head
     now: datetime  # the instant of this write, never before the chain head's
+    locked: Row[Any] | None = None  # what `lock` found with the head (None: nothing, or no lock)
     actions: list[str] = field(default_factory=list)  # of the events appended, for the metrics
     changes: list[tuple[Change, dict[str, Any]]] = field(default_factory=list)
 
@@ -82,7 +109,9 @@ class Write:
 
 
 @contextmanager
-def write_transaction() -> Iterator[Write]:
+def write_transaction(
+    lock: Select[Any] | None = None, parameters: Mapping[str, Any] | None = None
+) -> Iterator[Write]:
     """Commit everything done inside, or nothing. Every write of the registry runs in one of
     these, tokens and signing keys included: there is no other way to commit.
 
@@ -92,6 +121,8 @@ def write_transaction() -> Iterator[Write]:
     version, idempotency key, next licence serial) hold until commit, and one lock order means
     no deadlock. Whatever can be done before is done by the caller before (parsing, validation,
     fingerprints); under the lock a write reads what it checks and sends its changes at once.
+    `lock` (built by with_head) takes the head and the rows the write decides on in one round
+    trip; when it finds no row, the head alone is locked and `Write.locked` is None.
     """
     session = db.session
     if session.new or session.dirty or session.deleted:
@@ -107,9 +138,10 @@ def write_transaction() -> Iterator[Write]:
     try:
         if not postgresql:
             session.connection(execution_options={IMMEDIATE: True})
-        seq, hash_, at = session.execute(_HEAD).one()
+        locked = None if lock is None else session.execute(lock, parameters).first()
+        seq, hash_, at = (locked or session.execute(_HEAD).one())[:3]
         now = clock.now()
-        write = Write(session, Head(seq, hash_, at), max(now, at) if at else now)
+        write = Write(session, Head(seq, hash_, at), max(now, at) if at else now, locked)
         yield write
         session.flush()
         if write.head.seq != seq:
