@@ -1,6 +1,10 @@
-"""Where a public status lookup spends its time: cProfile over the WSGI app, no server, no network.
+"""Where a route spends its time: cProfile over the WSGI app, no server, no network; and how many
+statements, commits and pool checkouts each request costs (round trips, on PostgreSQL).
 
-python -m bench.profile [--requests 3000] [--route status|statement|list|issue]
+python -m bench.profile [--requests 3000] [--route status|statement|list|issue|suspend]
+    [--database-url postgresql://127.0.0.1/licensing_bench_profile]
+
+With --database-url that PostgreSQL database is dropped and rebuilt; without, a scratch SQLite file.
 """
 
 from __future__ import annotations
@@ -10,10 +14,16 @@ import cProfile
 import pstats
 import random
 import tempfile
+import time
+from collections.abc import Callable
+from datetime import datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
+from flask_migrate import upgrade
 
+from bench import http
 from licensing import create_app
 from licensing.config import database_url
 from licensing.models import db
@@ -26,12 +36,17 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=3000)
     parser.add_argument("--licences", type=int, default=2000)
     parser.add_argument(
-        "--route", choices=("status", "statement", "list", "issue"), default="status"
+        "--route", choices=("status", "statement", "list", "issue", "suspend"), default="status"
     )
     parser.add_argument("--top", type=int, default=30)
+    parser.add_argument("--database-url", help="a PostgreSQL database to rebuild and use")
+    parser.add_argument(
+        "--cpu", action="store_true", help="profile CPU time only (waits on the database left out)"
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
-        url = f"sqlite:///{folder}/profile.sqlite"
+        url = args.database_url or f"sqlite:///{folder}/profile.sqlite"
+        token = prepare(url, args.licences)
         app = create_app(
             {
                 "LICENSING_DATABASE_URL": url,
@@ -39,14 +54,18 @@ def main() -> None:
                 "LICENSING_RATELIMIT_PUBLIC": "1000000000 per minute",
             }
         )
-        with app.app_context():
-            from flask_migrate import upgrade
-
-            upgrade()
-            db.engine.dispose()
-            fill(sa.create_engine(database_url(url)), args.licences, licences=args.licences)
-            token = tokens.create("profile-regulator", "regulator")
         client = app.test_client()
+        today = datetime.now(ZoneInfo("Asia/Almaty")).date()
+        decision = {"number": "17-LC/2026", "date": today.isoformat(), "by": "licensor"}
+        suspension = {
+            "reason_code": "violation_found", "reason": "Bench check", "legal_basis": "art. 9",
+            "until": (today + timedelta(days=62)).isoformat(), "decision": decision,
+        }  # fmt: skip
+        resumption = {
+            "reason_code": "violation_remedied", "reason": "Bench check", "legal_basis": "art. 9",
+            "decision": decision,
+        }  # fmt: skip
+        suspended: set[str] = set()
         numbers = [f"DM-2026-{random.randint(1, args.licences):06d}" for _ in range(args.requests)]
         body = {
             "holder_name": "Bench Mining LLP", "holder_bin": "971240001315", "subtype": "I",
@@ -60,23 +79,61 @@ def main() -> None:
                 response = client.get(f"/api/v1/status/{number}/statement")
             elif args.route == "list":
                 response = client.get(f"/api/v1/status?page={random.randint(1, 50)}")
-            else:
+            elif args.route == "issue":
                 response = client.post(
                     "/api/v1/licences", json=body, headers={"Authorization": f"Bearer {token}"}
+                )
+            else:  # suspend a licence, or resume it when it is suspended
+                action = "resume" if number in suspended else "suspend"
+                suspended.symmetric_difference_update({number})
+                response = client.post(
+                    f"/api/v1/licences/{number}/{action}",
+                    json=resumption if action == "resume" else suspension,
+                    headers={"Authorization": f"Bearer {token}"},
                 )
             assert response.status_code in (200, 201), response.get_data()
 
         for number in numbers[:100]:  # warm up
             one(number)
-        profiler = cProfile.Profile()
+        # without the profiler: this process's CPU (the app's, the database's own is not in it)
+        # and the wall clock, per request
+        cpu, wall = time.process_time(), time.perf_counter()
+        for number in numbers[:500]:
+            one(number)
+        cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
+        print(f"unprofiled: {cpu / 0.5:.2f} ms CPU, {wall / 0.5:.2f} ms wall per request")
+        with app.app_context():
+            engine = db.engine
+        counts = {"statements": 0, "commits": 0, "checkouts": 0}
+
+        def count(what: str) -> Callable[..., None]:
+            return lambda *_: counts.__setitem__(what, counts[what] + 1)
+
+        sa.event.listen(engine, "before_cursor_execute", count("statements"))
+        sa.event.listen(engine, "commit", count("commits"))
+        sa.event.listen(engine.pool, "checkout", count("checkouts"))
+        profiler = cProfile.Profile(time.process_time) if args.cpu else cProfile.Profile()
         profiler.enable()
         for number in numbers:
             one(number)
         profiler.disable()
         stats = pstats.Stats(profiler).strip_dirs()
         print(f"{args.requests} requests, {stats.total_tt / args.requests * 1000:.2f} ms each")
+        print(", ".join(f"{n / args.requests:.2f} {what}" for what, n in counts.items()), "each")
         stats.sort_stats("tottime").print_stats(args.top)
         stats.sort_stats("cumulative").print_stats(args.top)
+
+
+def prepare(url: str, licences: int) -> str:
+    """A migrated database at `url` holding `licences` issued licences; a regulator token."""
+    if not url.startswith("sqlite"):
+        return http.prepare(url, licences)
+    app = create_app({"LICENSING_DATABASE_URL": url})
+    with app.app_context():
+        upgrade()
+        db.engine.dispose()
+        fill(sa.create_engine(database_url(url)), licences, licences=licences)
+        return tokens.create("profile-regulator", "regulator")
 
 
 if __name__ == "__main__":

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from decimal import Decimal
+from functools import cache
 from typing import Any
 
 import flask
@@ -95,6 +96,13 @@ class RegistryParser(FlaskParser):
         "querystring": ma.RAISE,
     }
 
+    def _get_schema(self, argmap: Any, req: flask.Request) -> ma.Schema:
+        # webargs builds a schema from its class on every request (a deep copy of every field);
+        # marshmallow's schemas keep no state between loads, so one instance per class serves all
+        if isinstance(argmap, type) and issubclass(argmap, ma.Schema):
+            return _schema(argmap)
+        return super()._get_schema(argmap, req)
+
     def _raw_load_json(self, req: flask.Request) -> Any:
         # webargs treats a body of another type as "no body", which would surface as a confusing
         # "missing field" error; a client that sent form data or XML needs to hear 415.
@@ -107,6 +115,11 @@ class RegistryParser(FlaskParser):
             return parse_json_body(body)
         except BodyRefused as error:
             abort(400, messages={"json": [str(error)]})
+
+
+@cache
+def _schema(schema: type[ma.Schema]) -> ma.Schema:
+    return schema()
 
 
 class Blueprint(SmorestBlueprint):

@@ -10,7 +10,9 @@ from licensing.domain.chain import EVENT_FIELDS, canonical_json, seal
 from licensing.domain.timestamps import format_utc
 from licensing.models import AuditEvent
 from licensing.services.context import Context
-from licensing.services.transaction import Write
+from licensing.services.transaction import Write, named, one_row_insert
+
+_INSERT = one_row_insert(AuditEvent.__table__, "event_")  # type: ignore[arg-type]
 
 
 def append(
@@ -46,22 +48,22 @@ def append(
             "prev": head.hash,
         }
     )
-    write.session.add(as_row(event))
+    write.change(_INSERT, named("event_", columns(event)))
     head.seq, head.hash, head.at = event["seq"], event["hash"], write.now
     write.actions.append(action)
     return event
 
 
-def as_row(event: dict[str, Any]) -> AuditEvent:
+def columns(event: dict[str, Any]) -> dict[str, Any]:
     """The stored row of a sealed event: each key in its column (data as canonical JSON), and the
     whole event's canonical JSON as its line."""
-    columns = {
+    row = {
         field.attribute: canonical_json(event[field.name])
         if field.kind is dict
         else event[field.name]
         for field in EVENT_FIELDS
     }
-    return AuditEvent(**columns, line=canonical_json(event))
+    return {**row, "line": canonical_json(event)}
 
 
 def as_event(row: AuditEvent) -> dict[str, Any]:

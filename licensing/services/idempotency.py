@@ -14,7 +14,9 @@ from licensing.domain.errors import IdempotencyKeyReused
 from licensing.models import IdempotencyRecord
 from licensing.services.context import Context
 from licensing.services.results import LicenceView, Outcome
-from licensing.services.transaction import Write
+from licensing.services.transaction import Write, named, one_row_insert
+
+_INSERT = one_row_insert(IdempotencyRecord.__table__, "kept_")  # type: ignore[arg-type]
 
 
 def fingerprint(operation: str, target: str | None, command: Any) -> str:
@@ -34,8 +36,10 @@ def replay(write: Write, ctx: Context, request_fingerprint: str) -> Outcome | No
         delete(IdempotencyRecord).where(owner, IdempotencyRecord.created_at < write.now - key.ttl)
     )
     record = write.session.execute(
-        select(IdempotencyRecord).where(owner, IdempotencyRecord.key == key.value)
-    ).scalar_one_or_none()
+        select(IdempotencyRecord.fingerprint, IdempotencyRecord.result).where(
+            owner, IdempotencyRecord.key == key.value
+        )
+    ).one_or_none()
     if record is None:
         return None
     if record.fingerprint != request_fingerprint:
@@ -47,16 +51,15 @@ def remember(write: Write, ctx: Context, request_fingerprint: str, view: Licence
     """Keep the answer under the request's key (if it has one) in the same transaction."""
     key = ctx.idempotency_key
     if key is not None and _owner(ctx) is not None:
-        write.session.add(
-            IdempotencyRecord(
-                token_id=ctx.actor.token_id,
-                user_id=ctx.actor.user_id,
-                key=key.value,
-                fingerprint=request_fingerprint,
-                result=json.dumps(view.to_record()),
-                created_at=write.now,
-            )
-        )
+        record = {
+            "token_id": ctx.actor.token_id,
+            "user_id": ctx.actor.user_id,
+            "key": key.value,
+            "fingerprint": request_fingerprint,
+            "result": json.dumps(view.to_record()),
+            "created_at": write.now,
+        }
+        write.change(_INSERT, named("kept_", record))
     return Outcome(view)
 
 

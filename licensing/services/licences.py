@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
+from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import Select, Table, bindparam, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from licensing import clock
@@ -29,7 +30,52 @@ from licensing.services import events, idempotency
 from licensing.services.context import Actor, Context
 from licensing.services.listing import contains, paginate, standing_is
 from licensing.services.results import LicenceView, Outcome, Page
-from licensing.services.transaction import Write, write_transaction
+from licensing.services.transaction import (
+    Write,
+    named,
+    one_row_insert,
+    with_head,
+    write_transaction,
+)
+
+# The statements of issuing and changing a status, built once (see transaction.Write.change).
+_LICENCES: Table = Licence.__table__  # type: ignore[assignment]
+_SERIALS: Table = LicenceSerial.__table__  # type: ignore[assignment]
+_ISSUE = one_row_insert(_LICENCES, "licence_")
+_CHANGE_STATUS = (
+    update(_LICENCES)
+    .where(
+        _LICENCES.c.id == bindparam("licence_id"),
+        _LICENCES.c.version == bindparam("licence_version_was"),
+    )
+    .values(
+        {
+            name: bindparam("licence_" + name, type_=_LICENCES.c[name].type)
+            for name in ("status", "status_since", "suspended_until", "updated_at", "version")
+        }
+    )
+)
+_LOCK = with_head(_LICENCES).where(_LICENCES.c.number == bindparam("number"))
+_LOCK_HELD = _LOCK.where(_LICENCES.c.holder_bin == bindparam("holder_bin")).with_for_update()
+_LOCK = _LOCK.with_for_update()
+_NEXT_SERIAL = (
+    update(_SERIALS)
+    .where(_SERIALS.c.year == bindparam("serial_year"))
+    .values(last=_SERIALS.c.last + 1)
+    .returning(_SERIALS.c.last)
+)
+_SERIAL_LOCK = (
+    with_head(_SERIALS).where(_SERIALS.c.year == bindparam("serial_year")).with_for_update()
+)
+_SET_SERIAL = (
+    update(_SERIALS)
+    .where(
+        _SERIALS.c.year == bindparam("serial_year"),
+        _SERIALS.c.last == bindparam("serial_last_was"),
+    )
+    .values(last=bindparam("serial_last"))
+)
+_FIRST_SERIAL = insert(_SERIALS).values(year=bindparam("serial_year"), last=1)
 
 
 @dataclass(frozen=True)
@@ -44,36 +90,39 @@ class Filters:
 
 def issue(ctx: Context, application: Application) -> Outcome:
     request_fingerprint = idempotency.fingerprint(ISSUE, None, application)
-    with write_transaction() as write:
+    # the year whose serial row is locked with the head; checked again under the lock
+    year = (application.issued_on or ctx.policy.today(clock.now())).year
+    with write_transaction(_SERIAL_LOCK, {"serial_year": year}) as write:
         if replayed := idempotency.replay(write, ctx, request_fingerprint):
             return replayed
         today = ctx.policy.today(write.now)
         application = check_application(application, ctx.policy, today)
         assert application.issued_on and application.expires_on
-        licence = Licence(
-            number=_next_number(write.session, application.issued_on.year),
+        row = {
+            "number": _next_number(write, application.issued_on.year),
             **_details_columns(application.details),
-            holder_bin=application.holder_bin,
-            issued_on=application.issued_on,
-            expires_on=application.expires_on,
-            status=lifecycle.ISSUED,
-            status_since=write.now,
-            suspended_until=None,
-            created_at=write.now,
-            updated_at=write.now,
-        )
-        write.session.add(licence)
-        write.session.flush()
+            "holder_bin": application.holder_bin,
+            "issued_on": application.issued_on,
+            "expires_on": application.expires_on,
+            "status": lifecycle.ISSUED,
+            "status_since": write.now,
+            "suspended_until": None,
+            "version": 1,
+            "created_at": write.now,
+            "updated_at": write.now,
+        }
+        write.change(_ISSUE, named("licence_", row))
         events.append(
             write,
             ctx,
-            licence=licence.number,
+            licence=row["number"],
             action=ISSUE,
             from_status=None,
-            to_status=licence.status,
+            to_status=row["status"],
             data=issue_record(application),
         )
-        return idempotency.remember(write, ctx, request_fingerprint, LicenceView.of(licence, today))
+        view = LicenceView.of(SimpleNamespace(**row), today)
+        return idempotency.remember(write, ctx, request_fingerprint, view)
 
 
 def change_status(
@@ -85,34 +134,45 @@ def change_status(
 ) -> Outcome:
     """Suspend, resume or revoke, on the grounds and the decision `change` gives."""
     request_fingerprint = idempotency.fingerprint(action, number, change)
-    with write_transaction() as write:
+    with write_transaction(*_lock(ctx.actor, number)) as write:
         if replayed := idempotency.replay(write, ctx, request_fingerprint):
             return replayed
-        licence = _locked(write, ctx.actor, number, expected_versions)
+        licence = write.locked
+        if licence is None:
+            raise LicenceNotFound(number)
+        if expected_versions is not None and licence.version not in expected_versions:
+            raise VersionMismatch(licence.version)
         today = ctx.policy.today(write.now)
         new_status = lifecycle.next_status(licence.status, action)
         change = check_status_change(
             action, change, ctx.policy, today, licence.issued_on, licence.expires_on
         )
-        old_status = licence.status
-        licence.status = new_status
-        licence.status_since = write.now
-        licence.suspended_until = change.until if new_status == SUSPENDED else None
-        licence.updated_at = write.now
-        write.session.flush()
+        changed = {
+            "status": new_status,
+            "status_since": write.now,
+            "suspended_until": change.until if new_status == SUSPENDED else None,
+            "updated_at": write.now,
+            "version": licence.version + 1,
+        }
+        write.change(
+            _CHANGE_STATUS,
+            {"licence_id": licence.id, "licence_version_was": licence.version}
+            | named("licence_", changed),
+        )
         events.append(
             write,
             ctx,
             licence=number,
             action=action,
-            from_status=old_status,
+            from_status=licence.status,
             to_status=new_status,
             data=change.event_data(),
             reason_code=change.reason_code,
             reason=change.reason,
             legal_basis=change.legal_basis,
         )
-        return idempotency.remember(write, ctx, request_fingerprint, LicenceView.of(licence, today))
+        view = LicenceView.of(SimpleNamespace(**{**licence._mapping, **changed}), today)
+        return idempotency.remember(write, ctx, request_fingerprint, view)
 
 
 def amend(
@@ -222,13 +282,32 @@ def _locked(
     return licence
 
 
-def _next_number(session: Session, year: int) -> str:
-    serial = session.get(LicenceSerial, year)
-    if serial is None:
-        serial = LicenceSerial(year=year, last=0)
-        session.add(serial)
-    serial.last += 1
-    return format_number(year, serial.last)
+def _lock(actor: Actor, number: str) -> tuple[Select[Any], dict[str, Any]]:
+    """The statement that locks the head and the licence's row together, if this actor may see
+    it."""
+    if not is_licence_number(number):
+        raise LicenceNotFound(number)
+    if scope := actor.holder_scope:
+        return _LOCK_HELD, {"number": number, "holder_bin": scope}
+    return _LOCK, {"number": number}
+
+
+def _next_number(write: Write, year: int) -> str:
+    """The next serial of `year`, taken while the head is locked, so no two writes get the same
+    one and a rolled-back write gives its serial back. Its row was usually locked with the head;
+    a new year (or a write that crossed into one while it waited) takes it here."""
+    locked = write.locked
+    if locked is not None and locked.year == year:
+        last = int(locked.last) + 1
+        write.change(
+            _SET_SERIAL, {"serial_year": year, "serial_last_was": last - 1, "serial_last": last}
+        )
+        return format_number(year, last)
+    last = write.session.execute(_NEXT_SERIAL, {"serial_year": year}).scalar_one_or_none()
+    if last is None:
+        last = 1
+        write.session.execute(_FIRST_SERIAL, {"serial_year": year})
+    return format_number(year, last)
 
 
 # The row and the domain's Details share their field names; these two are the only crossings.
