@@ -3,6 +3,7 @@ ceiling measured in the same run: gunicorn with gunicorn.conf.py and 2 sync work
 in its own process on 127.0.0.1, one measurement at a time.
 
     python -m bench.run --part http [--licences 100000] [--seconds 5] [--rounds 3]
+        [--cases "public list,public search"]
 """
 
 from __future__ import annotations
@@ -52,6 +53,13 @@ end
 RANDOM_PAGE = """
 request = function()
   return wrk.format("GET", "/api/v1/status?page=" .. math.random(1, 200))
+end
+"""
+# a word every synthetic holder name holds ("ТОО «Тест»"): each page is full, so the search is
+# counted as well as read
+SEARCH_PAGE = """
+request = function()
+  return wrk.format("GET", "/api/v1/status?q=%D1%82%D0%B5%D1%81%D1%82&page=" .. math.random(1, 200))
 end
 """
 THREAD_IDS = """
@@ -105,6 +113,7 @@ RATIOS = (
     ("status lookup", "bare one-row read", 0.8),
     ("statement", "bare JSON", 0.4),
     ("public list", "bare JSON", None),
+    ("public search", "bare JSON", None),
     ("issue", "bare two-row insert", 0.5),
     ("suspend/resume", "bare two-row insert", 0.5),
 )
@@ -215,7 +224,7 @@ def prepare(url: str, licences: int) -> str:
 
 
 def measure(
-    url: str, licences: int, seconds: int, writes: bool, rounds: int
+    url: str, licences: int, seconds: int, writes: bool, rounds: int, only: tuple[str, ...] = ()
 ) -> tuple[dict[str, Load], dict[tuple[str, str], float]]:
     """Every case on the database at `url`. The bare app and the registry serve side by side (an
     idle server costs nothing) and each case is measured right after its ceiling, `rounds` times:
@@ -252,6 +261,7 @@ def measure(
                 "status lookup": (registry.url, lookup.replace("{prefix}", "/api/v1/status/")),
                 "statement": (registry.url, STATEMENT.format(licences=licences)),
                 "public list": (registry.url, RANDOM_PAGE),
+                "public search": (registry.url, SEARCH_PAGE),
                 "issue": (registry.url + "/api/v1/licences", ISSUE.format(token=token)),
             }
             for round_ in range(rounds):
@@ -264,6 +274,8 @@ def measure(
                 )
                 for case, ceiling, _target in RATIOS:
                     if not writes and ceiling == "bare two-row insert":
+                        continue
+                    if only and case not in only:
                         continue
                     results[ceiling] = wrk(*ceilings[ceiling], seconds, scratch)
                     results[case] = wrk(*cases[case], seconds, scratch)
@@ -293,14 +305,18 @@ def run(
     seconds: int,
     rounds: int = 3,
     databases: tuple[str, ...] = ("sqlite", "postgresql"),
+    cases: tuple[str, ...] = (),
 ) -> list[tuple[str, str, str]]:
+    """Every case (or only `cases`) on each of `databases`."""
+    if unknown := set(cases) - {case for case, _ceiling, _target in RATIOS}:
+        raise SystemExit(f"no such case: {', '.join(sorted(unknown))}")
     if shutil.which("wrk") is None:
         raise SystemExit("needs wrk: apt-get install -y wrk")
     rows: list[tuple[str, str, str]] = []
     if "sqlite" in databases:
         with tempfile.TemporaryDirectory() as folder:
             sqlite_url = f"sqlite:///{folder}/bench.sqlite"
-            rows += report("SQLite", measure(sqlite_url, licences, seconds, False, rounds))
+            rows += report("SQLite", measure(sqlite_url, licences, seconds, False, rounds, cases))
     if "postgresql" in databases:
-        rows += report("PostgreSQL", measure(postgres_url, licences, seconds, True, rounds))
+        rows += report("PostgreSQL", measure(postgres_url, licences, seconds, True, rounds, cases))
     return rows

@@ -141,13 +141,16 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3, help="of each HTTP case and its ceiling")
     parser.add_argument("--databases", default="sqlite,postgresql", help="for the HTTP part")
     parser.add_argument(
+        "--cases", default="", help="HTTP cases to run, comma-separated (default: all)"
+    )
+    parser.add_argument(
         "--http-database-url", default="postgresql://127.0.0.1/licensing_bench_http"
     )
     args = parser.parse_args()
     if args.part in ("all", "http"):
         rows = http.run(
             args.http_database_url, args.licences, args.seconds, args.rounds,
-            tuple(args.databases.split(",")),
+            tuple(args.databases.split(",")), tuple(filter(None, args.cases.split(","))),
         )  # fmt: skip
         print(
             f"\nHTTP: {args.licences:,} licences, gunicorn {http.WORKERS} sync workers, wrk -t2 "
