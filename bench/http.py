@@ -3,6 +3,7 @@ ceiling measured in the same run: gunicorn with gunicorn.conf.py and 2 sync work
 in its own process on 127.0.0.1, one measurement at a time.
 
     python -m bench.run --part http [--licences 100000] [--seconds 5] [--rounds 3]
+        [--cases "public list,public search"]
 """
 
 from __future__ import annotations
@@ -52,6 +53,13 @@ end
 RANDOM_PAGE = """
 request = function()
   return wrk.format("GET", "/api/v1/status?page=" .. math.random(1, 200))
+end
+"""
+# a word every synthetic holder name holds ("ТОО «Тест»"): each page is full, so the search is
+# counted as well as read
+SEARCH_PAGE = """
+request = function()
+  return wrk.format("GET", "/api/v1/status?q=%D1%82%D0%B5%D1%81%D1%82&page=" .. math.random(1, 200))
 end
 """
 THREAD_IDS = """
@@ -105,6 +113,7 @@ RATIOS = (
     ("status lookup", "bare one-row read", 0.8),
     ("statement", "bare JSON", 0.4),
     ("public list", "bare JSON", None),
+    ("public search", "bare JSON", None),
     ("issue", "bare two-row insert", 0.5),
     ("suspend/resume", "bare two-row insert", 0.5),
 )
@@ -257,6 +266,7 @@ def measure(
                 "status lookup": (registry.url, lookup.replace("{prefix}", "/api/v1/status/")),
                 "statement": (registry.url, STATEMENT.format(licences=licences)),
                 "public list": (registry.url, RANDOM_PAGE),
+                "public search": (registry.url, SEARCH_PAGE),
                 "issue": (registry.url + "/api/v1/licences", ISSUE.format(token=token)),
             }
             for round_ in range(rounds):
@@ -302,6 +312,7 @@ def run(
     databases: tuple[str, ...] = ("sqlite", "postgresql"),
     only: tuple[str, ...] | None = None,
 ) -> list[tuple[str, str, str]]:
+    """Every case (or only those named) on each of `databases`."""
     if shutil.which("wrk") is None:
         raise SystemExit("needs wrk: apt-get install -y wrk")
     if only is not None and (unknown := set(only) - {case for case, _, _ in RATIOS}):

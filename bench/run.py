@@ -4,9 +4,9 @@
 
 Needs PostgreSQL (and wrk for the HTTP part). The HTTP part (bench/http.py) rebuilds
 `licensing_bench_http` and a scratch SQLite file with 100,000 licences and measures the public
-status lookup, the public list, issuing and suspend/resume through gunicorn against bare Flask
-routes. The trail part rebuilds the database named in --database-url (dropping it first), fills it
-with a valid synthetic trail, then measures:
+status lookup, the public list and search, issuing and suspend/resume through gunicorn against
+bare Flask routes (--cases picks some of them). The trail part rebuilds the database named in
+--database-url (dropping it first), fills it with a valid synthetic trail, then measures:
 
 - export: rows/s of the registry's CSV and NDJSON export (the code path of the API and the CLI)
   against PostgreSQL's own `COPY (SELECT <the event columns> ...) TO STDOUT` of the same rows, read

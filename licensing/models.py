@@ -86,6 +86,14 @@ class Base(DeclarativeBase):
 db = SQLAlchemy(model_class=Base)
 
 
+def on_database(item: object, dialect: str) -> bool:
+    """Whether a schema item the models declare exists on this kind of database: an index kept
+    for PostgreSQL only (`ddl_if(dialect="postgresql")`) is no part of SQLite's schema, so the
+    migrations leave it out there and comparing them with the models must too."""
+    condition = getattr(item, "_ddl_if", None)  # where SQLAlchemy keeps the ddl_if() rule
+    return condition is None or condition.dialect in (None, dialect)
+
+
 def _one_of(column: str, values: tuple[str, ...]) -> str:
     return f"{column} IN ({', '.join(repr(v) for v in values)})"
 
@@ -99,7 +107,7 @@ class Licence(db.Model):
     # casefolded copy for search: SQLite's LIKE and lower() only fold ASCII, and names are Cyrillic
     holder_name_folded: Mapped[str] = mapped_column(String(300))
     holder_bin: Mapped[str] = mapped_column(String(12), index=True)
-    subtype: Mapped[str] = mapped_column(String(2))
+    subtype: Mapped[str] = mapped_column(String(2), index=True)
     site_address: Mapped[str] = mapped_column(String(500))
     region: Mapped[str] = mapped_column(String(32), index=True)
     capacity_mw: Mapped[Decimal]
@@ -119,6 +127,20 @@ class Licence(db.Model):
         CheckConstraint(_one_of("subtype", SUBTYPES), name="subtype"),
         CheckConstraint("capacity_mw > 0", name="capacity_positive"),
         CheckConstraint("expires_on > issued_on", name="term"),
+        # the register read in order of issue, and "not yet in force" (issued_on > today)
+        Index("ix_licences_issued_on_id", "issued_on", "id"),
+        # "expired" (expires_on < today)
+        Index("ix_licences_expires_on", "expires_on"),
+        # substring search (LIKE '%text%') through trigrams, on PostgreSQL (pg_trgm); SQLite scans
+        *(
+            Index(
+                f"ix_licences_{column}_trgm",
+                column,
+                postgresql_using="gin",
+                postgresql_ops={column: "gin_trgm_ops"},
+            ).ddl_if(dialect="postgresql")
+            for column in ("holder_name_folded", "number")
+        ),
     )
 
 

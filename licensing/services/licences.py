@@ -28,7 +28,7 @@ from licensing.domain.status_changes import StatusChange, check_notes, check_sta
 from licensing.models import AuditEvent, Licence, LicenceSerial, db
 from licensing.services import events, idempotency
 from licensing.services.context import Actor, Context
-from licensing.services.listing import contains, paginate, standing_is
+from licensing.services.listing import contains, contains_any_case, paginate, standing_is
 from licensing.services.results import LicenceView, Outcome, Page
 from licensing.services.transaction import (
     Write,
@@ -241,7 +241,8 @@ def find(ctx: Context, filters: Filters, page: int, page_size: int) -> Page[Lice
     if filters.q:
         query = query.where(
             or_(
-                contains(Licence.holder_name_folded, filters.q), contains(Licence.number, filters.q)
+                contains(Licence.holder_name_folded, filters.q),
+                contains_any_case(Licence.number, filters.q),
             )
         )
     if filters.standing:

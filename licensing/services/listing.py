@@ -6,7 +6,7 @@ from collections.abc import Callable
 from datetime import date
 from typing import Any, TypeVar
 
-from sqlalchemy import ColumnElement, Select, func, select
+from sqlalchemy import ColumnElement, Select, func
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from licensing.domain.lifecycle import ISSUED, RESUMED, REVOKED, SUSPENDED
@@ -27,18 +27,39 @@ T = TypeVar("T")
 def paginate(
     session: Session, query: Select[Any], page: int, page_size: int, view: Callable[[Any], T]
 ) -> Page[T]:
-    total = session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
-    rows = session.scalars(query.limit(page_size).offset((page - 1) * page_size))
-    return Page([view(row) for row in rows], total or 0, page, page_size)
+    """One page of `query` (rows of one table, filtered and ordered) and the exact count of all
+    its rows. The page comes first: a page that is neither full nor past the end tells the total
+    by itself (most searches fit on one page); only otherwise is the table counted, by a bare
+    `count(*)` with the page's conditions, which the database can answer from an index alone."""
+    offset = (page - 1) * page_size
+    rows = session.scalars(query.limit(page_size).offset(offset)).all()
+    if 0 < len(rows) < page_size or (offset == 0 and not rows):
+        total = offset + len(rows)
+    else:
+        counting = query.with_only_columns(func.count(), maintain_column_froms=True)
+        total = session.connection().scalar(counting.order_by(None)) or 0
+    return Page([view(row) for row in rows], total, page, page_size)
+
+
+def _substring(text: str) -> str:
+    """A LIKE pattern matching `text` anywhere, its wildcards taken literally."""
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
 
 
 def contains(column: InstrumentedAttribute[str], text: str) -> ColumnElement[bool]:
-    """Case-insensitive substring match. Columns searched this way hold casefolded text (or,
-    like licence numbers, text with one case), so the match never depends on the database's
-    idea of case, which for SQLite ends at ASCII."""
-    folded = text.casefold()
-    escaped = folded.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return func.lower(column).like(f"%{escaped}%", escape="\\")
+    """Case-insensitive substring match over a column of casefolded text (a holder name's folded
+    copy): a plain LIKE of the casefolded text, so the match never depends on the database's idea
+    of case, which for SQLite ends at ASCII, and PostgreSQL serves it from the column's trigram
+    index."""
+    return column.like(_substring(text.casefold()), escape="\\")
+
+
+def contains_any_case(column: InstrumentedAttribute[str], text: str) -> ColumnElement[bool]:
+    """Case-insensitive substring match over a column whose text has one case that is not lower
+    (licence numbers, DM-2026-000123): ILIKE, which the column's trigram index also serves on
+    PostgreSQL (SQLite runs it as lower() on both sides; the column is ASCII)."""
+    return column.ilike(_substring(text.casefold()), escape="\\")
 
 
 def standing_is(word: str, today: date) -> ColumnElement[bool]:

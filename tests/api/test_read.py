@@ -52,10 +52,12 @@ def test_list_is_paginated_with_a_total(
     first = client.get(f"{API}/licences?page_size=2", headers=regulator).get_json()
     last = client.get(f"{API}/licences?page_size=2&page=3", headers=regulator).get_json()
     beyond = client.get(f"{API}/licences?page_size=2&page=9", headers=regulator).get_json()
+    whole = client.get(f"{API}/licences?page_size=5", headers=regulator).get_json()
     assert (first["total"], first["page"], first["page_size"]) == (5, 1, 2)
     assert [i["number"] for i in first["items"]] == register[:2]
-    assert [i["number"] for i in last["items"]] == register[4:]
+    assert [i["number"] for i in last["items"]] == register[4:] and last["total"] == 5
     assert beyond["items"] == [] and beyond["total"] == 5
+    assert len(whole["items"]) == 5 and whole["total"] == 5
 
 
 @pytest.mark.parametrize(

@@ -12,13 +12,19 @@ from alembic.migration import MigrationContext
 from flask import Flask
 from sqlalchemy import inspect, text
 
-from licensing.models import db
+from licensing.models import db, on_database
 from tests.conftest import POSTGRES_URL
 
 
 def test_the_migrations_match_the_models(app: Flask) -> None:
     with app.app_context(), db.engine.connect() as connection:
-        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        context = MigrationContext.configure(
+            connection,
+            opts={
+                "compare_type": True,
+                "include_object": lambda item, *_: on_database(item, connection.dialect.name),
+            },
+        )
         assert compare_metadata(context, db.metadata) == []
 
 
