@@ -131,7 +131,8 @@ class SingleRead:
 
     def __call__(self, **parameters: Any) -> Any:
         """The row (its columns by name), or None."""
-        engine = db.engines.get(SINGLE_READS) or public_read_engine()
+        engines = db.engines  # looked up once: each look is the app's and the extension's
+        engine = engines.get(SINGLE_READS) or engines.get(PUBLIC_READ) or engines[None]
         dialect = engine.dialect
         sql, positions, defaults, processors = self._compile(dialect)
         given = {**defaults, **parameters}

@@ -85,41 +85,48 @@ def init_app(app: Flask) -> None:
         requests_log.addFilter(_FILTER)
     requests_log.setLevel(logging.INFO if as_json else logging.WARNING)
 
+    # These run on every request: `g` and `request` are looked up once each (every attribute of
+    # the context-local proxies is a lookup of its own).
     @app.before_request
     def _assign_request_id() -> None:
-        g.started = time.perf_counter()
-        g.request_id = uuid.uuid4().hex
-        given = request.headers.get(HEADER, "")
-        g.client_request_id = given if _ACCEPTABLE.fullmatch(given) else None
+        context = g._get_current_object()  # type: ignore[attr-defined]
+        context.started = time.perf_counter()
+        context.request_id = uuid.uuid4().hex
+        given = request.environ.get("HTTP_X_REQUEST_ID", "")
+        context.client_request_id = given if _ACCEPTABLE.fullmatch(given) else None
 
     @app.after_request
     def _echo_request_id(response: Response) -> Response:
-        if "request_id" in g:
-            response.headers[HEADER] = g.request_id
-        if g.get("client_request_id"):
-            response.headers[CLIENT_HEADER] = g.client_request_id
-        _account(response, requests_log)
+        context = g._get_current_object()  # type: ignore[attr-defined]
+        request_id = context.get("request_id")
+        if request_id is not None:
+            response.headers[HEADER] = request_id
+        client_request_id = context.get("client_request_id")
+        if client_request_id:
+            response.headers[CLIENT_HEADER] = client_request_id
+        _account(response, requests_log, context)
         return response
 
 
-def _account(response: Response, requests_log: logging.Logger) -> None:
+def _account(response: Response, requests_log: logging.Logger, context: Any) -> None:
     """Count and time the request, and log its one line."""
-    seconds = time.perf_counter() - g.get("started", time.perf_counter())
-    rule = request.url_rule
+    seconds = time.perf_counter() - context.get("started", time.perf_counter())
+    asked = request._get_current_object()  # type: ignore[attr-defined]
+    rule = asked.url_rule
     route = rule.rule if rule is not None else "<unmatched>"
     status = str(response.status_code)
-    counted, timed = metrics.request_series(request.method, route, status)
+    counted, timed = metrics.request_series(asked.method, route, status)
     counted.inc()
     timed.observe(seconds)
     if requests_log.isEnabledFor(logging.INFO):
-        actor = g.get("flask_httpauth_user")  # set by the token check, when a route needed one
+        actor = context.get("flask_httpauth_user")  # set by the token check, when one was needed
         requests_log.info(
             "%s %s %s",
-            request.method,
+            asked.method,
             route,
             status,
             extra={
-                "method": request.method,
+                "method": asked.method,
                 "route": route,
                 "status": response.status_code,
                 "duration_ms": round(seconds * 1000, 3),

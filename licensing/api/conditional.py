@@ -56,6 +56,8 @@ def _strong_tags(header: str) -> list[str]:
 def not_modified(tag: int | str, **headers: str) -> Response | None:
     """An empty 304, with `headers`, when the client's copy (`If-None-Match`) is current; `tag` is
     the representation's opaque-tag (a licence's version, or a digest)."""
+    if "HTTP_IF_NONE_MATCH" not in request.environ:
+        return None  # most requests: no header to parse
     if request.if_none_match.contains_weak(str(tag)):
         response = Response(status=304, headers=headers)
         response.set_etag(str(tag))

@@ -8,7 +8,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from licensing.domain.statements import LicenceFacts, StatementRules, claims
+from licensing.domain.chain import canonical_json
+from licensing.domain.statements import LicenceFacts, StatementRules, claims, payload
 
 ASTANA = ZoneInfo("Asia/Almaty")
 RULES = StatementRules(issuer="urn:licensing:registry", validity=timedelta(hours=24))
@@ -80,3 +81,14 @@ def test_a_statement_made_just_after_midnight_is_not_dated_before_it() -> None:
     expired = facts(expires_on=date(2026, 3, 10), standing="expired", in_force=False)
     found = claims(expired, RULES, turned + timedelta(minutes=20), ASTANA)
     assert moment(found["iat"]) == turned
+
+
+@pytest.mark.parametrize(
+    "issuer",
+    ["urn:licensing:registry", "Реестр «Қазақ»", 'a "b" \\ c\n\t\x00\x7f\u2028'],
+)
+def test_a_statement_signs_the_canonical_json_of_its_claims(issuer: str) -> None:
+    rules = StatementRules(issuer=issuer, validity=timedelta(hours=24))
+    suspended = facts(status="suspended", standing="suspended", suspended_until=date(2026, 4, 1))
+    for statement in (claims(facts(), rules, NOW, ASTANA), claims(suspended, rules, NOW, ASTANA)):
+        assert payload(statement) == canonical_json(statement).encode()
