@@ -37,7 +37,7 @@ import sqlalchemy as sa
 from bench import http
 from licensing import create_app
 from licensing.config import database_url
-from licensing.domain.trail import check_trail
+from licensing.domain.trail_parallel import check_export
 from licensing.models import db
 from licensing.services import audit_trail, verification
 from tests.synthetic import fill
@@ -125,7 +125,7 @@ def bare_chaining(path: Path) -> None:
 
 def verify_export(path: Path) -> None:
     with open(path, "rb") as lines:
-        walk = check_trail(lines)
+        walk = check_export(lines)
     assert walk.finding is None, walk.finding
 
 

@@ -24,7 +24,7 @@ from licensing.domain.jws import MAX_TOKEN_CHARS
 from licensing.domain.lifecycle import ACTIONS
 from licensing.domain.reasons import LANGUAGES
 from licensing.domain.roles import REGULATOR, ROLES
-from licensing.domain.trail import check_trail
+from licensing.domain.trail_parallel import check_export
 from licensing.models import db
 from licensing.services import (
     accounts,
@@ -301,7 +301,7 @@ def verify_export(export_file: BinaryIO, kept: tuple[str, ...], jwks: BinaryIO |
             except checkpoints.CheckpointRefused as error:
                 click.echo(f"checkpoint refused: {error}", err=True)
                 sys.exit(1)
-    walk = check_trail(export_file, anchors)
+    walk = check_export(export_file, anchors)
     if walk.finding is None:
         head = f"seq {walk.head.seq} ({walk.head.hash})" if walk.head else "no events"
         reached = f"; reproduces {len(anchors)} checkpoint(s)" if anchors else ""
