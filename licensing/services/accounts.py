@@ -8,6 +8,7 @@ import re
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -29,8 +30,14 @@ PERSON_ROLES = (REGULATOR, AUDITOR)
 ISSUER = "Licensing registry"
 _EMAIL = re.compile(r"[^@\s]{1,64}@[^@\s]{1,189}\.[^@\s]{1,60}")
 _hasher = PasswordHasher()
-# checked against when the name is unknown, so a wrong name takes as long as a wrong password
-_UNKNOWN = _hasher.hash(secrets.token_urlsafe(16))
+
+
+@cache
+def _unknown() -> str:
+    """A hash checked against when the name is unknown, so a wrong name takes as long as a wrong
+    password. Made on first use, not at import: a hash takes Argon2's whole memory cost (64 MiB),
+    which every process importing the registry (CLI exports, verification) would otherwise pay."""
+    return _hasher.hash(secrets.token_urlsafe(16))
 
 
 @dataclass(frozen=True)
@@ -278,7 +285,7 @@ def _count_failure(user: User, now: datetime) -> None:
 
 def _verified(password_hash: str | None, password: str) -> bool:
     try:
-        return _hasher.verify(password_hash or _UNKNOWN, password) and password_hash is not None
+        return _hasher.verify(password_hash or _unknown(), password) and password_hash is not None
     except (VerificationError, InvalidHashError):
         return False
 
