@@ -77,10 +77,15 @@ wrk.body = '{{"holder_name": "Bench Mining LLP", "holder_bin": "971240001315", "
   ' "site_address": "Pavlodar", "region": "pavlodar", "capacity_mw": "12.5"}}'
 """
 # Each wrk thread walks its own block of licences: suspend them all, then resume them all, and so
-# on; a block is far longer than the requests in flight, so no licence gets two at once.
+# on; a block is far longer than the requests in flight, so no licence gets two at once. wrk calls
+# the first thread's request() once before the run to check the script, and never sends that
+# request: that thread's walk starts one step back, or its first licence would never be suspended.
 SUSPEND_RESUME = """
 local done = 0
 local block = 400
+function init(args)
+  if id == 1 then done = -1 end
+end
 request = function()
   local round = math.floor(done / block)
   local n = {base} + (id - 1) * block + (done % block)
