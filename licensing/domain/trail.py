@@ -97,6 +97,20 @@ def check_line(line: bytes, *, keep_event: bool = False) -> CheckedLine:
     return CheckedLine(event.seq, event.prev, claimed, None, kept)  # type: ignore[arg-type]
 
 
+def settled(line: bytes) -> tuple[int, str, str] | None:
+    """(seq, prev, hash) of a line that holds on the fast path: decoded into the typed event, its
+    hash that of the event's canonical encoding. None for anything else, which the reference
+    rules must judge (check_line); the links between lines are the caller's to check."""
+    try:
+        event = _DECODER.decode(line)
+    except (msgspec.DecodeError, msgspec.ValidationError, RecursionError):
+        return None
+    claimed, event.hash = event.hash, _UNSET
+    if claimed is _UNSET or hashlib.sha256(_ENCODER.encode(event)).hexdigest() != claimed:
+        return None
+    return event.seq, event.prev, claimed  # type: ignore[return-value]
+
+
 def _plain(row: Sequence[Any]) -> bool:
     """A stored row whose columns hold only what the fast path takes: an integer seq, text or
     null (a BLOB would encode as base64 text and pass for a string)."""
@@ -181,25 +195,14 @@ class TrailCheck:
     def feed_all(self, lines: Iterable[bytes]) -> bool:
         """feed() for every line, stopping at the first that does not hold. A line that holds and
         links on, the usual case, is settled right here; anything else goes through feed()."""
-        decode, encode, sha256 = _DECODER.decode, _ENCODER.encode, hashlib.sha256
         kept = self.checkpoints
         for line in lines:
-            if self._next is not None:
-                try:
-                    event = decode(line)
-                except (msgspec.DecodeError, msgspec.ValidationError, RecursionError):
-                    event = None
-                if (
-                    event is not None
-                    and event.seq == self._next
-                    and event.prev == self._prev
-                    and event.seq not in kept
-                ):
-                    claimed, event.hash = event.hash, _UNSET
-                    if sha256(encode(event)).hexdigest() == claimed:
-                        self.lines += 1
-                        self._next, self._prev = self._next + 1, claimed
-                        continue
+            if self._next is not None and (held := settled(line)) is not None:
+                seq, prev, claimed = held
+                if seq == self._next and prev == self._prev and seq not in kept:
+                    self.lines += 1
+                    self._next, self._prev = seq + 1, claimed
+                    continue
             if not self.feed(line):
                 return False
         return True

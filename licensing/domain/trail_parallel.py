@@ -13,7 +13,6 @@ problem) is the one check_trail gives. Small files, pipes and one CPU: the seque
 
 from __future__ import annotations
 
-import hashlib
 import itertools
 import os
 import stat
@@ -21,9 +20,7 @@ from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
 from typing import BinaryIO, NamedTuple
 
-import msgspec
-
-from licensing.domain.trail import _DECODER, _ENCODER, _UNSET, Checkpoint, TrailCheck
+from licensing.domain.trail import Checkpoint, TrailCheck, settled
 
 MIN_SIZE = 8 << 20  # bytes: below this the sequential walk is as quick as starting processes
 RANGE_SIZE = 16 << 20  # bytes a worker checks at a time (several per worker balance the load)
@@ -91,7 +88,6 @@ def _check_range(path: str, start: int, end: int, kept: dict[int, str]) -> Settl
     """The summary of the lines in [start, end) of the file, or None when any of them does not
     settle on the fast path (feed_all's), link to the one before it, or reproduce a kept
     checkpoint."""
-    decode, encode, sha256 = _DECODER.decode, _ENCODER.encode, hashlib.sha256
     lines = 0
     first_seq = first_prev = next_seq = prev = None
     with open(path, "rb") as file:
@@ -101,17 +97,13 @@ def _check_range(path: str, start: int, end: int, kept: dict[int, str]) -> Settl
             left -= len(line)
             if left < 0:
                 return None  # the file changed under us: let the sequential walk judge it
-            try:
-                event = decode(line)
-            except (msgspec.DecodeError, msgspec.ValidationError, RecursionError):
+            held = settled(line)
+            if held is None:
                 return None
-            seq, claimed = event.seq, event.hash
+            seq, links_to, claimed = held
             if first_seq is None:
-                first_seq, first_prev = seq, event.prev
-            elif seq != next_seq or event.prev != prev:
-                return None
-            event.hash = _UNSET
-            if claimed is _UNSET or sha256(encode(event)).hexdigest() != claimed:
+                first_seq, first_prev = seq, links_to
+            elif seq != next_seq or links_to != prev:
                 return None
             if kept and seq in kept and kept[seq] != claimed:
                 return None
