@@ -21,6 +21,15 @@ _DATES = ("issued_on", "expires_on", "suspended_until")
 _TIMES = ("status_since", "created_at", "updated_at")
 
 
+def standing_today(licence: Any, today: date) -> dict[str, Any]:
+    """A licence's `standing` on `today` and whether it is `in_force`, from anything holding its
+    status, issued_on, expires_on and suspended_until (a model, a row of a query)."""
+    word = standing(
+        licence.status, licence.issued_on, licence.expires_on, licence.suspended_until, today
+    )
+    return {"standing": word, "in_force": word == IN_FORCE}
+
+
 @dataclass(frozen=True)
 class LicenceView:
     number: str
@@ -45,9 +54,6 @@ class LicenceView:
 
     @classmethod
     def of(cls, licence: Licence, today: date) -> LicenceView:
-        word = standing(
-            licence.status, licence.issued_on, licence.expires_on, licence.suspended_until, today
-        )
         return cls(
             number=licence.number,
             holder_name=licence.holder_name,
@@ -59,8 +65,7 @@ class LicenceView:
             issued_on=licence.issued_on,
             expires_on=licence.expires_on,
             status=licence.status,
-            standing=word,
-            in_force=word == IN_FORCE,
+            **standing_today(licence, today),
             overdue=is_overdue(licence.status, licence.suspended_until, today),
             status_since=licence.status_since,
             suspended_until=licence.suspended_until,
@@ -115,9 +120,8 @@ class PublicLicenceView:
     @classmethod
     def of_row(cls, row: Any, today: date) -> PublicLicenceView:
         """From a row holding the public columns and `issued_on` (the lookup's own query)."""
-        word = standing(row.status, row.issued_on, row.expires_on, row.suspended_until, today)
         stored = {name: getattr(row, name) for name in _PUBLIC_STORED}
-        return cls(**stored, standing=word, in_force=word == IN_FORCE)
+        return cls(**stored, **standing_today(row, today))
 
     @property
     def etag(self) -> str:

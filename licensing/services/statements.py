@@ -15,11 +15,11 @@ from licensing.domain import statements
 from licensing.domain.errors import LicenceNotFound
 from licensing.domain.licence import is_licence_number
 from licensing.domain.policy import Policy
-from licensing.domain.standing import IN_FORCE, standing
 from licensing.domain.statements import LicenceFacts, StatementCheck, StatementRules
 from licensing.domain.timestamps import parse_utc
 from licensing.models import AuditEvent, Licence
 from licensing.services import signing
+from licensing.services.results import standing_today
 from licensing.services.signing import Signer
 
 # What a statement states comes from the licence's row and its last event, as they are; its
@@ -70,12 +70,9 @@ def issue(number: str, signer: Signer, policy: Policy, rules: StatementRules) ->
     if row is None:
         raise LicenceNotFound(number)
     now = clock.now()
-    today = policy.today(now)
-    word = standing(row.status, row.issued_on, row.expires_on, row.suspended_until, today)
     facts = LicenceFacts(
         **{name: getattr(row, name) for name in _FROM_ROW},
-        standing=word,
-        in_force=word == IN_FORCE,
+        **standing_today(row, policy.today(now)),
         last_change=parse_utc(row.at),
     )
     claims = statements.claims(facts, rules, now, policy.timezone)
