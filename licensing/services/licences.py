@@ -55,9 +55,11 @@ _CHANGE_STATUS = (
         }
     )
 )
-_LOCK = with_head(_LICENCES).where(_LICENCES.c.number == bindparam("number"))
-_LOCK_HELD = _LOCK.where(_LICENCES.c.holder_bin == bindparam("holder_bin")).with_for_update()
-_LOCK = _LOCK.with_for_update()
+_WITH_LICENCE = with_head(_LICENCES).where(_LICENCES.c.number == bindparam("number"))
+_LOCK = _WITH_LICENCE.with_for_update()
+_LOCK_HELD = _WITH_LICENCE.where(
+    _LICENCES.c.holder_bin == bindparam("holder_bin")
+).with_for_update()
 _NEXT_SERIAL = (
     update(_SERIALS)
     .where(_SERIALS.c.year == bindparam("serial_year"))
@@ -140,8 +142,7 @@ def change_status(
         licence = write.locked
         if licence is None:
             raise LicenceNotFound(number)
-        if expected_versions is not None and licence.version not in expected_versions:
-            raise VersionMismatch(licence.version)
+        _expect(licence.version, expected_versions)
         today = ctx.policy.today(write.now)
         new_status = lifecycle.next_status(licence.status, action)
         change = check_status_change(
@@ -278,9 +279,14 @@ def _locked(
     write: Write, actor: Actor, number: str, expected_versions: frozenset[int] | None
 ) -> Licence:
     licence = _visible(write.session, actor, number, lock=True)
-    if expected_versions is not None and licence.version not in expected_versions:
-        raise VersionMismatch(licence.version)
+    _expect(licence.version, expected_versions)
     return licence
+
+
+def _expect(version: int, expected_versions: frozenset[int] | None) -> None:
+    """VersionMismatch unless the licence is at a version the client named (If-Match)."""
+    if expected_versions is not None and version not in expected_versions:
+        raise VersionMismatch(version)
 
 
 def _lock(actor: Actor, number: str) -> tuple[Select[Any], dict[str, Any]]:
