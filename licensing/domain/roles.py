@@ -5,8 +5,10 @@ from __future__ import annotations
 REGULATOR, AUDITOR, MINER, ADMIN = "regulator", "auditor", "miner", "admin"
 ROLES = (REGULATOR, AUDITOR, MINER, ADMIN)
 
-# Roles that read the full register (any holder's licences and histories).
+# Roles that read licences and their histories through the API (a miner its own only).
 READERS = (REGULATOR, AUDITOR, MINER)
+# Roles a person signing in to the console holds; both read the whole register there.
+PEOPLE = (REGULATOR, AUDITOR)
 WRITERS = (REGULATOR,)
 
 

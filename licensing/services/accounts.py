@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from licensing import clock
 from licensing.domain.errors import InvalidFields
 from licensing.domain.passwords import MAX_LENGTH, password_problems
-from licensing.domain.roles import AUDITOR, REGULATOR
+from licensing.domain.roles import PEOPLE, REGULATOR
 from licensing.domain.signin import SignInPolicy, accepted_step, new_totp_secret, totp_uri
 from licensing.domain.text import NAME, normalise_text
 from licensing.models import User, db
@@ -26,7 +26,7 @@ from licensing.services.context import Actor
 from licensing.services.tokens import secret_digest
 from licensing.services.transaction import write_transaction
 
-PERSON_ROLES = (REGULATOR, AUDITOR)
+PERSON_ROLES = PEOPLE
 ISSUER = "Licensing registry"
 _EMAIL = re.compile(r"[^@\s]{1,64}@[^@\s]{1,189}\.[^@\s]{1,60}")
 _hasher = PasswordHasher()

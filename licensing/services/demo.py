@@ -11,10 +11,11 @@ from sqlalchemy import func, select
 
 from licensing import clock
 from licensing.domain.dates import add_months
+from licensing.domain.decider import Amend, ChangeStatus
 from licensing.domain.decisions import COURT, COURT_ORDER, LICENSOR, Decision
 from licensing.domain.holder import with_check_digit
 from licensing.domain.licence import Application
-from licensing.domain.lifecycle import AMEND, RESUME, REVOKE, SUSPEND
+from licensing.domain.lifecycle import AMEND, RESUME, REVOKE, SUSPEND, sets_end_date
 from licensing.domain.roles import AUDITOR, MINER, REGULATOR
 from licensing.domain.status_changes import StatusChange
 from licensing.models import Licence, db
@@ -118,18 +119,14 @@ def load(ctx: Context) -> int:
         number = outcome.licence.number
         for action in STORIES[i % len(STORIES)]:
             if action == AMEND:
-                licences.amend(
-                    ctx,
-                    number,
-                    {"capacity_mw": Decimal("30")},
-                    reason="Расширение мощности по согласованию с системным оператором.",
-                )
+                reason = "Расширение мощности по согласованию с системным оператором."
+                licences.amend(ctx, number, Amend({"capacity_mw": Decimal("30")}, reason))
                 continue
             code, reason = rng.choice(REASONS[action])
-            until = add_months(today, rng.randrange(2, 6)) if action == SUSPEND else None
+            until = add_months(today, rng.randrange(2, 6)) if sets_end_date(action) else None
             decided += 1
             change = StatusChange(code, reason, LEGAL_BASIS, _decision(decided, code, today), until)
-            licences.change_status(ctx, number, action, change)
+            licences.change_status(ctx, number, ChangeStatus(action, change))
     return LICENCES
 
 

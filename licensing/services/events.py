@@ -6,52 +6,43 @@ import json
 from collections.abc import Iterable
 from typing import Any
 
+from sqlalchemy import Table
+
 from licensing.domain.chain import EVENT_FIELDS, canonical_json, seal
+from licensing.domain.decider import LicenceEvent
 from licensing.domain.timestamps import format_utc
 from licensing.models import AuditEvent
 from licensing.services.context import Context
-from licensing.services.transaction import Write, named, one_row_insert
+from licensing.services.transaction import Write
 
-_INSERT = one_row_insert(AuditEvent.__table__, "event_")  # type: ignore[arg-type]
+_TABLE: Table = AuditEvent.__table__  # type: ignore[assignment]
 
 
-def append(
-    write: Write,
-    ctx: Context,
-    *,
-    licence: str,
-    action: str,
-    from_status: str | None,
-    to_status: str,
-    data: dict[str, Any],
-    reason_code: str | None = None,
-    reason: str | None = None,
-    legal_basis: str | None = None,
-) -> dict[str, Any]:
+def append(write: Write, ctx: Context, event: LicenceEvent) -> dict[str, Any]:
     """Chain one event onto the head, inside the caller's write transaction."""
     head = write.head
-    event = seal(
+    sealed = seal(
         {
             "seq": head.seq + 1,
-            "licence": licence,
-            "action": action,
-            "from": from_status,
-            "to": to_status,
-            "reason_code": reason_code,
-            "reason": reason,
-            "legal_basis": legal_basis,
-            "data": data,
+            "licence": event.licence,
+            "action": event.action,
+            "from": event.from_status,
+            "to": event.to_status,
+            "reason_code": event.reason_code,
+            "reason": event.reason,
+            "legal_basis": event.legal_basis,
+            "data": event.data,
             "actor": ctx.actor.name,
             "role": ctx.actor.role,
             "request_id": ctx.request_id,
-            "at": format_utc(write.now),
+            "at": format_utc(event.at),
             "prev": head.hash,
         }
     )
-    write.change(_INSERT, named("event_", columns(event)))
-    head.seq, head.hash, head.at = event["seq"], event["hash"], write.now
-    write.actions.append(action)
-    return event
+    write.insert(_TABLE, columns(sealed))
+    head.seq, head.hash, head.at = sealed["seq"], sealed["hash"], event.at
+    write.actions.append(event.action)
+    return sealed
 
 
 def columns(event: dict[str, Any]) -> dict[str, Any]:

@@ -8,15 +8,15 @@ import json
 from dataclasses import asdict
 from typing import Any
 
-from sqlalchemy import ColumnElement, delete, select
+from sqlalchemy import ColumnElement, Table, delete, select
 
 from licensing.domain.errors import IdempotencyKeyReused
 from licensing.models import IdempotencyRecord
 from licensing.services.context import Context
 from licensing.services.results import LicenceView, Outcome
-from licensing.services.transaction import Write, named, one_row_insert
+from licensing.services.transaction import Write
 
-_INSERT = one_row_insert(IdempotencyRecord.__table__, "kept_")  # type: ignore[arg-type]
+_TABLE: Table = IdempotencyRecord.__table__  # type: ignore[assignment]
 
 
 def fingerprint(operation: str, target: str | None, command: Any) -> str:
@@ -59,7 +59,7 @@ def remember(write: Write, ctx: Context, request_fingerprint: str, view: Licence
             "result": json.dumps(view.to_record()),
             "created_at": write.now,
         }
-        write.change(_INSERT, named("kept_", record))
+        write.insert(_TABLE, record)
     return Outcome(view)
 
 

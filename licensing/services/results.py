@@ -9,11 +9,11 @@ from datetime import date, datetime
 from typing import Any, Generic, TypeVar
 
 from licensing.domain.chain import canonical_json
+from licensing.domain.decider import LicenceState
 from licensing.domain.licence import capacity_text, is_overdue
 from licensing.domain.lifecycle import allowed_actions
 from licensing.domain.standing import IN_FORCE, standing
 from licensing.domain.timestamps import format_utc, parse_utc
-from licensing.models import Licence
 
 T = TypeVar("T")
 
@@ -53,7 +53,7 @@ class LicenceView:
     allowed_actions: list[str]
 
     @classmethod
-    def of(cls, licence: Licence, today: date) -> LicenceView:
+    def of(cls, licence: LicenceState, today: date) -> LicenceView:
         return cls(
             number=licence.number,
             holder_name=licence.holder_name,

@@ -24,31 +24,29 @@ from sqlalchemy import (
 from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
-from sqlalchemy.sql.dml import Delete, Insert, Update
+from sqlalchemy.sql.dml import Insert, Update
 
 from licensing import clock, metrics
 from licensing.database import IMMEDIATE
 from licensing.models import ChainHead, db
 from licensing.services.errors import ConcurrentChange, DatabaseBusy, DatabaseUnavailable
 
-Change = Insert | Update | Delete
+
+@dataclass(frozen=True)
+class _Shape:
+    """A kind of one-row change: INSERT of these columns, or UPDATE of `columns` WHERE `keys`
+    equal. Its statement is built once per place in a write (parameters named c<n>_<column>), so
+    any number of changes, of any kinds, fold into one statement."""
+
+    table: Table
+    columns: tuple[str, ...]
+    keys: tuple[str, ...] | None = None  # None: an insert
 
 
-def one_row_insert(table: Table, prefix: str) -> Insert:
-    """INSERT of one row of `table`, every column (but a generated id) a parameter named
-    prefix + column, so that it can run folded with others: build it once, at import."""
-    return insert(table).values(
-        {
-            column.name: bindparam(prefix + column.name, type_=column.type)
-            for column in table.columns
-            if column is not table.autoincrement_column
-        }
-    )
-
-
-def named(prefix: str, values: Mapping[str, Any]) -> dict[str, Any]:
-    """The parameters of a statement built by one_row_insert (or named alike)."""
-    return {prefix + name: value for name, value in values.items()}
+@dataclass(frozen=True)
+class _Change:
+    shape: _Shape
+    values: tuple[Any, ...]  # the columns' values, then the keys'
 
 
 _TABLE: Table = ChainHead.__table__  # type: ignore[assignment]
@@ -68,17 +66,6 @@ def with_head(table: Table) -> Select[Any]:
     )
 
 
-_ADVANCE = (
-    update(_TABLE)
-    .where(_TABLE.c.id == 1, _TABLE.c.seq == bindparam("head_seq_was"))
-    .values(
-        seq=bindparam("head_seq"),
-        hash=bindparam("head_hash"),
-        at=bindparam("head_at", type_=_TABLE.c.at.type),
-    )
-)
-
-
 @dataclass
 class Head:
     """The chain head as this transaction will leave it (its row is locked until commit)."""
@@ -95,17 +82,21 @@ class Write:
     now: datetime  # the instant of this write, never before the chain head's
     locked: Row[Any] | None = None  # what `lock` found with the head (None: nothing, or no lock)
     actions: list[str] = field(default_factory=list)  # of the events appended, for the metrics
-    changes: list[tuple[Change, dict[str, Any]]] = field(default_factory=list)
+    changes: list[_Change] = field(default_factory=list)
 
-    def change(self, statement: Change, parameters: dict[str, Any]) -> None:
-        """Queue a statement that must change exactly one row: one built once (at import), its
-        parameters named apart from every other's. Queued statements run at commit, in order,
-        after the session's own pending changes: on PostgreSQL as one statement (one round trip
-        while the head is locked); a statement that changes no row (a version that moved on)
-        undoes the whole write."""
-        if any(statement is queued for queued, _ in self.changes):
-            raise RuntimeError("a write changes a row of each kind once")
-        self.changes.append((statement, parameters))
+    # Queued changes run at commit, in order, after the session's own pending changes: on
+    # PostgreSQL as one statement (one round trip while the head is locked). Each must change
+    # exactly one row; one that changes none (a version that moved on) undoes the whole write.
+
+    def insert(self, table: Table, row: Mapping[str, Any]) -> None:
+        """Queue the INSERT of one row (every column but a generated id)."""
+        self.changes.append(_Change(_Shape(table, tuple(row)), tuple(row.values())))
+
+    def update(self, table: Table, keys: Mapping[str, Any], values: Mapping[str, Any]) -> None:
+        """Queue the UPDATE of `values` in the one row whose columns equal `keys` (a version among
+        them: a row that moved on matches none)."""
+        shape = _Shape(table, tuple(values), tuple(keys))
+        self.changes.append(_Change(shape, (*values.values(), *keys.values())))
 
 
 @contextmanager
@@ -146,14 +137,8 @@ def write_transaction(
         session.flush()
         if write.head.seq != seq:
             head = write.head
-            write.change(
-                _ADVANCE,
-                {
-                    "head_seq_was": seq,
-                    "head_seq": head.seq,
-                    "head_hash": head.hash,
-                    "head_at": head.at,
-                },
+            write.update(
+                _TABLE, {"id": 1, "seq": seq}, {"seq": head.seq, "hash": head.hash, "at": head.at}
             )
         _apply(session, write.changes, postgresql)
         session.commit()
@@ -172,32 +157,59 @@ def write_transaction(
         raise
 
 
-def _apply(session: Session, changes: list[tuple[Change, dict[str, Any]]], folded: bool) -> None:
-    """Run the queued statements, each of which must change exactly one row."""
+def _apply(session: Session, changes: list[_Change], folded: bool) -> None:
+    """Run the queued changes, each of which must change exactly one row."""
     if not changes:
         return
+    parameters = {
+        name: value
+        for n, change in enumerate(changes)
+        for name, value in zip(_names(change.shape, n), change.values, strict=True)
+    }
+    shapes = tuple(change.shape for change in changes)
     if folded:
-        statements = tuple(statement for statement, _ in changes)
-        parameters = {name: value for _, named in changes for name, value in named.items()}
-        changed = list(session.execute(_folded(statements), parameters).one())
+        changed = list(session.execute(_folded(shapes), parameters).one())
     else:
         changed = [
-            session.execute(statement, parameters).rowcount  # type: ignore[attr-defined]
-            for statement, parameters in changes
+            session.execute(_statement(shape, n), parameters).rowcount  # type: ignore[attr-defined]
+            for n, shape in enumerate(shapes)
         ]
     if any(count != 1 for count in changed):
         raise StaleDataError(f"expected one row changed by each statement, got {changed}")
 
 
 @cache
-def _folded(statements: tuple[Change, ...]) -> Select[Any]:
+def _names(shape: _Shape, n: int) -> tuple[str, ...]:
+    """The parameters of the statement of `shape` at place `n`, in the order of its values."""
+    return tuple(
+        f"c{n}_{name}" for name in (*shape.columns, *(f"{key}_was" for key in shape.keys or ()))
+    )
+
+
+@cache
+def _statement(shape: _Shape, n: int) -> Insert | Update:
+    """The statement of `shape` at place `n` of a write, built once."""
+    columns = shape.table.c
+
+    def parameter(name: str, column: str) -> Any:
+        return bindparam(f"c{n}_{name}", type_=columns[column].type)
+
+    values = {column: parameter(column, column) for column in shape.columns}
+    if shape.keys is None:
+        return insert(shape.table).values(values)
+    keys = [columns[key] == parameter(f"{key}_was", key) for key in shape.keys]
+    return update(shape.table).where(*keys).values(values)
+
+
+@cache
+def _folded(shapes: tuple[_Shape, ...]) -> Select[Any]:
     """WITH c0 AS (INSERT ... RETURNING 1), c1 AS (UPDATE ... RETURNING 1), ...
     SELECT (SELECT count(*) FROM c0), (SELECT count(*) FROM c1), ...
     PostgreSQL runs every data-modifying WITH exactly once, all in one statement. Built once per
-    kind of write (the statements are module constants), so SQLAlchemy keys and compiles it once.
+    kind of write, so SQLAlchemy keys and compiles it once.
     """
     steps = [
-        statement.returning(literal_column("1")).cte(f"change_{n}")
-        for n, statement in enumerate(statements)
+        _statement(shape, n).returning(literal_column("1")).cte(f"change_{n}")
+        for n, shape in enumerate(shapes)
     ]
     return select(*(select(func.count()).select_from(step).scalar_subquery() for step in steps))

@@ -10,7 +10,8 @@ from typing import Any
 from sqlalchemy import Connection, LargeBinary, cast, func, literal, select, type_coerce
 
 from licensing.domain.chain import GENESIS
-from licensing.domain.replay import ROW_FIELDS, RegisterReplay, ReplayedLicence, ReplayRefused
+from licensing.domain.decider import LicenceState
+from licensing.domain.replay import ROW_FIELDS, RegisterReplay, ReplayRefused
 from licensing.domain.replay import differences as row_differences
 from licensing.domain.trail import Finding, TrailCheck
 from licensing.models import AuditEvent, ChainHead, Licence, db
@@ -115,7 +116,7 @@ def _verification(
 
 
 def _register_disagreement(
-    connection: Connection, replayed: dict[str, ReplayedLicence]
+    connection: Connection, replayed: dict[str, LicenceState]
 ) -> _Disagreement | None:
     """The first licence, by number, whose row differs from its replay, has no events, or has
     events but no row; with how many others disagree too."""

@@ -17,6 +17,7 @@ import pytest
 
 from licensing import clock, create_app
 from licensing.domain.dates import add_months
+from licensing.domain.decider import ChangeStatus
 from licensing.domain.decisions import Decision
 from licensing.domain.licence import Application
 from licensing.domain.status_changes import StatusChange
@@ -92,7 +93,7 @@ def seed(server: Server, tmp_path: Any, monkeypatch: pytest.MonkeyPatch) -> tupl
             reason_code="violation_found", reason="Превышение квоты.", legal_basis="ст. 9",
             decision=Decision("1-ЛЦ", today, "licensor"), until=today + timedelta(days=40),
         )  # fmt: skip
-        licences.change_status(ctx, numbers[0], "suspend", change)
+        licences.change_status(ctx, numbers[0], ChangeStatus("suspend", change))
         db.engine.dispose()
     monkeypatch.undo()
     return numbers[0], numbers[1]

@@ -22,8 +22,9 @@ from licensing.api.licences.schemas import (
 )
 from licensing.api.parsing import Blueprint
 from licensing.api.schemas import ProblemSchema
+from licensing.domain.decider import Amend, ChangeStatus
 from licensing.domain.licence import Application
-from licensing.domain.lifecycle import RESUME, REVOKE, SUSPEND
+from licensing.domain.lifecycle import STATUS_ACTIONS, sets_end_date
 from licensing.domain.roles import READERS, REGULATOR
 from licensing.domain.status_changes import StatusChange
 from licensing.services import licences
@@ -84,15 +85,8 @@ class Licence(MethodView):
     def patch(self, changes: dict[str, Any], number: str) -> Answer:
         """Amend a licence's details; needs `If-Match` with its current ETag."""
         reason, legal_basis = changes.pop("reason", None), changes.pop("legal_basis", None)
-        view = licences.amend(
-            current_context(),
-            number,
-            changes,
-            reason=reason,
-            legal_basis=legal_basis,
-            expected_versions=expected_versions(required=True),
-        )
-        return answer(view)
+        command = Amend(changes, reason, legal_basis, expected_versions(required=True))
+        return answer(licences.amend(current_context(), number, command))
 
 
 def _status_change(action: str, schema: type[StatusChangeSchema]) -> None:
@@ -106,10 +100,8 @@ def _status_change(action: str, schema: type[StatusChangeSchema]) -> None:
         @blp.alt_response(412, schema=ProblemSchema, description="Stale If-Match")
         @blp.alt_response(422, schema=ProblemSchema, description="Invalid grounds or decision")
         def post(self, change: StatusChange, number: str) -> Answer:
-            outcome = licences.change_status(
-                current_context(), number, action, change, expected_versions(required=False)
-            )
-            return answer_outcome(outcome)
+            command = ChangeStatus(action, change, expected_versions(required=False))
+            return answer_outcome(licences.change_status(current_context(), number, command))
 
     StatusChange.post.__doc__ = (
         f"{action.capitalize()} a licence. `If-Match` is honoured when sent."
@@ -118,9 +110,8 @@ def _status_change(action: str, schema: type[StatusChangeSchema]) -> None:
     blp.route(f"/<number>/{action}")(StatusChange)
 
 
-_status_change(SUSPEND, SuspensionSchema)
-_status_change(RESUME, StatusChangeSchema)
-_status_change(REVOKE, StatusChangeSchema)
+for _action in STATUS_ACTIONS:
+    _status_change(_action, SuspensionSchema if sets_end_date(_action) else StatusChangeSchema)
 
 
 @blp.route("/<number>/history")

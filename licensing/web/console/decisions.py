@@ -9,11 +9,10 @@ from datetime import date
 
 from licensing.domain.decisions import DECIDED_BY, Decision
 from licensing.domain.errors import InvalidFields
-from licensing.domain.lifecycle import SUSPEND
+from licensing.domain.lifecycle import sets_end_date
 from licensing.domain.policy import Policy
 from licensing.domain.reasons import CATALOGUE
-from licensing.domain.status_changes import StatusChange, check_status_change, suspension_window
-from licensing.services.results import LicenceView
+from licensing.domain.status_changes import StatusChange, suspension_window
 from licensing.web.console import forms
 from licensing.web.pages import locale_code
 
@@ -46,20 +45,19 @@ def reasons_for(action: str, policy: Policy) -> list[ReasonChoice]:
 
 
 def window(action: str, policy: Policy, today: date) -> tuple[date, date] | None:
-    return suspension_window(policy, today) if action == SUSPEND else None
+    return suspension_window(policy, today) if sets_end_date(action) else None
 
 
-def read(
-    action: str, values: Mapping[str, str], policy: Policy, today: date, licence: LicenceView
-) -> StatusChange:
-    """The change the form describes, checked by the domain's own rules; InvalidFields if not."""
+def read(action: str, values: Mapping[str, str]) -> StatusChange:
+    """The change the form describes, as typed; InvalidFields where a date is no date (the rules
+    on it are the use case's)."""
     errors: dict[str, list[str]] = {}
-    until = forms.day(values["until"], "until", errors) if action == SUSPEND else None
+    until = forms.day(values["until"], "until", errors) if sets_end_date(action) else None
     decided_on = forms.day(values["decision_date"], "decision.date", errors)
     if errors:
         raise InvalidFields(errors)
     assert decided_on is not None
-    change = StatusChange(
+    return StatusChange(
         reason_code=values["reason_code"],
         reason=values["reason"],
         legal_basis=values["legal_basis"],
@@ -68,4 +66,3 @@ def read(
         ),
         until=until,
     )
-    return check_status_change(action, change, policy, today, licence.issued_on, licence.expires_on)

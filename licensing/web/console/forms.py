@@ -11,15 +11,10 @@ from typing import Any
 
 from flask_babel import gettext as _
 
+from licensing.domain.decider import Versions
 from licensing.domain.errors import InvalidFields
-from licensing.domain.licence import AMENDABLE, Application, Details
-from licensing.services.results import LicenceView
+from licensing.domain.licence import AMENDABLE, Application
 
-ISSUE_FIELDS = (
-    "holder_name", "holder_bin", "subtype", "site_address", "region", "capacity_mw", "issued_on",
-    "expires_on",
-)  # fmt: skip
-STATUS_FIELDS = ("reason_code", "reason", "legal_basis", "until")
 MAX_FIELD = 4000  # longer than any rule allows; cut before anything reads it
 
 
@@ -63,12 +58,6 @@ def amendment(values: Mapping[str, str], current: Mapping[str, Any]) -> dict[str
     return changes
 
 
-def details(view: LicenceView) -> Details:
-    """A licence's amendable details as the domain checks them."""
-    values = {name: getattr(view, name) for name in AMENDABLE}
-    return Details(**{**values, "capacity_mw": Decimal(view.capacity_mw)})
-
-
 def day(text: str, field: str, errors: dict[str, list[str]]) -> date | None:
     return _day(text, field, errors, optional=False)
 
@@ -76,6 +65,12 @@ def day(text: str, field: str, errors: dict[str, list[str]]) -> date | None:
 def version(form: Mapping[str, str]) -> int | None:
     text = form.get("version", "")
     return int(text) if text.isascii() and text.isdigit() and len(text) < 10 else None
+
+
+def versions(version: int | None) -> Versions:
+    """The form's condition on the licence's version: the one it was opened at. A form that lost
+    its version can be at none, so it changes nothing."""
+    return frozenset() if version is None else frozenset({version})
 
 
 def new_form_key() -> str:

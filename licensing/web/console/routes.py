@@ -22,6 +22,7 @@ from flask_babel import gettext as _
 
 from licensing import clock
 from licensing.domain import lifecycle
+from licensing.domain.decider import Amend, ChangeStatus
 from licensing.domain.errors import (
     ActionNotAllowed,
     InvalidFields,
@@ -29,10 +30,10 @@ from licensing.domain.errors import (
     VersionMismatch,
 )
 from licensing.domain.exports import EXPORT_FORMATS
-from licensing.domain.licence import AMENDABLE, SUBTYPES, check_amendment, check_application
+from licensing.domain.licence import AMENDABLE, ISSUED_FIELDS, SUBTYPES
 from licensing.domain.lifecycle import STATUS_ACTIONS
 from licensing.domain.regions import REGIONS
-from licensing.domain.roles import AUDITOR, REGULATOR
+from licensing.domain.roles import AUDITOR, PEOPLE, REGULATOR
 from licensing.domain.standing import STANDINGS
 from licensing.services import accounts, audit_trail, licences, verification, worklists
 from licensing.services.accounts import SignInRefused
@@ -47,7 +48,6 @@ from licensing.web.console.staff import requires
 blp = Blueprint("console", __name__, url_prefix="/console", template_folder="templates")
 pages.serve_pages(blp)
 
-READERS = (REGULATOR, AUDITOR)
 PAGE_SIZE = 25
 
 
@@ -146,14 +146,14 @@ def setup(secret: str) -> Any:
 
 
 @blp.route("/")
-@requires(*READERS)
+@requires(*PEOPLE)
 def dashboard() -> Any:
     lists = worklists.worklists(staff.context())
     return _page("console/dashboard.html", lists=lists)
 
 
 @blp.route("/licences")
-@requires(*READERS)
+@requires(*PEOPLE)
 def licence_list() -> Any:
     args = request.args
     filters = Filters(
@@ -171,7 +171,7 @@ def licence_list() -> Any:
 
 
 @blp.route("/licences/<number>")
-@requires(*READERS)
+@requires(*PEOPLE)
 def licence(number: str) -> Any:
     ctx = staff.context()
     view = licences.get(ctx, number)
@@ -189,16 +189,16 @@ def licence(number: str) -> Any:
 @blp.route("/licences/new", methods=["GET", "POST"])
 @requires(REGULATOR)
 def issue() -> Any:
-    values = forms.given(request.form, forms.ISSUE_FIELDS)
+    values = forms.given(request.form, ISSUED_FIELDS)
     if request.method == "GET":
         return _page("console/issue.html", values=values, errors={}, choices=_choices())
     ctx = staff.context()
     try:
         application = forms.application(values)
-        checked = check_application(application, ctx.policy, ctx.policy.today(clock.now()))
         if not request.form.get("confirm"):
             return _page(
-                "console/issue_review.html", values=values, checked=checked,
+                "console/issue_review.html", values=values,
+                preview=licences.preview_issue(ctx, application),
                 form_key=forms.new_form_key(), choices=_choices(),
             )  # fmt: skip
         outcome = licences.issue(_keyed(ctx), application)
@@ -225,15 +225,15 @@ def amend(number: str) -> Any:
     render = _form_renderer("console/amend.html", licence=view, version=version, values=values)
     try:
         changes = forms.amendment(values, current)
-        diff = check_amendment(forms.details(view), changes)
+        command = Amend(
+            changes, values["reason"] or None, values["legal_basis"] or None,
+            forms.versions(version),
+        )  # fmt: skip
         if not request.form.get("confirm"):
             return _page("console/amend_review.html", licence=view, version=version,
-                         values=values, diff=diff, choices=_choices())  # fmt: skip
-        licences.amend(
-            ctx, number, changes,
-            reason=values["reason"] or None, legal_basis=values["legal_basis"] or None,
-            expected_versions=frozenset({version}) if version is not None else frozenset(),
-        )  # fmt: skip
+                         values=values, preview=licences.preview(ctx, number, command),
+                         choices=_choices())  # fmt: skip
+        licences.amend(ctx, number, command)
     except InvalidFields as refused:
         return render(422, errors=_translated(refused.errors))
     except (VersionMismatch, ConcurrentChange):
@@ -248,7 +248,7 @@ def amend(number: str) -> Any:
     return redirect(url_for(".licence", number=number), code=303)
 
 
-@blp.route("/licences/<number>/<any(suspend, resume, revoke):action>", methods=["GET", "POST"])
+@blp.route(f"/licences/<number>/<any({', '.join(STATUS_ACTIONS)}):action>", methods=["GET", "POST"])
 @requires(REGULATOR)
 def change_status(number: str, action: str) -> Any:
     ctx = staff.context()
@@ -268,14 +268,12 @@ def change_status(number: str, action: str) -> Any:
     values = forms.given(request.form, decisions.FIELDS)
     version = forms.version(request.form)
     try:
-        change = decisions.read(action, values, ctx.policy, today, view)
+        command = ChangeStatus(action, decisions.read(action, values), forms.versions(version))
         if not request.form.get("confirm"):
             return _page("console/status_review.html", version=version, values=values,
-                         change=change, form_key=forms.new_form_key(), **common)  # fmt: skip
-        outcome = licences.change_status(
-            _keyed(ctx), number, action, change,
-            expected_versions=frozenset({version}) if version is not None else frozenset(),
-        )  # fmt: skip
+                         preview=licences.preview(ctx, number, command),
+                         form_key=forms.new_form_key(), **common)  # fmt: skip
+        outcome = licences.change_status(_keyed(ctx), number, command)
     except InvalidFields as refused:
         return _page("console/status.html", 422, version=version, values=values,
                      errors=_translated(refused.errors), **common)  # fmt: skip
@@ -292,7 +290,7 @@ def change_status(number: str, action: str) -> Any:
 
 
 @blp.route("/audit")
-@requires(*READERS)
+@requires(*PEOPLE)
 def trail() -> Any:
     filters, errors = _trail_filters()
     page = int(p) if (p := request.args.get("page", "1")).isdigit() and 0 < int(p) < 10**6 else 1

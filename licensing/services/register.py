@@ -1,0 +1,45 @@
+"""The register as the projection of the trail: a licence's row holds its state, and recording an
+event is the one way it changes: evolve the state, store the result, chain the event, all in the
+caller's write."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Table
+
+from licensing.domain.decider import STATE_FIELDS, LicenceEvent, LicenceState, evolve
+from licensing.models import Licence
+from licensing.services import events
+from licensing.services.context import Context
+from licensing.services.transaction import Write
+
+LICENCES: Table = Licence.__table__  # type: ignore[assignment]
+
+
+def state_of(row: Any) -> LicenceState:
+    """A licence's state from its row (a model, or a row of a query holding its columns)."""
+    return LicenceState(**{name: getattr(row, name) for name in STATE_FIELDS})
+
+
+def record(
+    write: Write, ctx: Context, state: LicenceState | None, event: LicenceEvent
+) -> LicenceState:
+    """The licence after `event`, stored and its event chained, inside `write`."""
+    after = evolve(state, event)
+    if state is None:
+        write.insert(LICENCES, _columns(after, STATE_FIELDS))
+    else:
+        changed = [name for name in STATE_FIELDS if getattr(after, name) != getattr(state, name)]
+        # the row is the one at the version decided on: one that moved on matches nothing
+        keys = {"number": state.number, "version": state.version}
+        write.update(LICENCES, keys, _columns(after, changed))
+    events.append(write, ctx, event)
+    return after
+
+
+def _columns(state: LicenceState, names: Any) -> dict[str, Any]:
+    row = {name: getattr(state, name) for name in names}
+    if "holder_name" in row:
+        row["holder_name_folded"] = state.holder_name_folded
+    return row
