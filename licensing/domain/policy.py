@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from licensing.domain.lifecycle import RESUME, REVOKE, SUSPEND
+from licensing.domain.lifecycle import STATUS_ACTIONS
 from licensing.domain.reasons import DEFAULT_REASON_CODES, reason_code_problems
 
 LAW_IN_FORCE = date(2023, 4, 1)  # the Law "On Digital Assets": no licence is older
@@ -29,7 +29,7 @@ class Policy:
             raise ValueError("the licence term must be at least one year")
         if not 0 <= self.suspension_min_months <= self.suspension_max_months:
             raise ValueError("suspension bounds must satisfy 0 <= minimum <= maximum months")
-        missing = {SUSPEND, RESUME, REVOKE} - {a for a, codes in self.reason_codes.items() if codes}
+        missing = set(STATUS_ACTIONS) - {a for a, codes in self.reason_codes.items() if codes}
         if missing:
             raise ValueError(f"no reason codes configured for {', '.join(sorted(missing))}")
         for action, codes in self.reason_codes.items():

@@ -15,7 +15,7 @@ from licensing.database import SingleRead, public_read_engine
 from licensing.domain.decisions import decision_from_data
 from licensing.domain.errors import LicenceNotFound
 from licensing.domain.licence import is_licence_number
-from licensing.domain.lifecycle import ISSUE, STATUS_ACTIONS, SUSPEND
+from licensing.domain.lifecycle import ISSUE, STATUS_ACTIONS, sets_end_date
 from licensing.domain.policy import Policy
 from licensing.domain.reasons import CATALOGUE
 from licensing.domain.timestamps import parse_utc
@@ -123,7 +123,7 @@ def _entry(policy: Policy, row: AuditEvent) -> TimelineEntry:
         to_status=row.to_status,
         reason_code=row.reason_code,
         legal_basis=row.legal_basis,
-        until=data.get("until") if row.action == SUSPEND else None,
+        until=data.get("until") if sets_end_date(row.action) else None,
         decision=decision_from_data(data),
     )
 

@@ -58,3 +58,35 @@ def test_every_event_key_has_its_column() -> None:
     assert {field.attribute for field in EVENT_FIELDS} | {"line"} == columns
     for field in EVENT_FIELDS:
         assert AuditEvent.__table__.columns[field.attribute].nullable == field.nullable, field
+
+
+@pytest.mark.skipif(POSTGRES_URL is not None, reason="runs on a scratch SQLite file")
+def test_a_trail_written_before_the_schema_left_actions_to_the_machine_moves_over_whole(
+    make_app: Callable[..., Flask], tmp_path: Path
+) -> None:
+    # SQLite rebuilds audit_events to drop its CHECK on `action`: every event must come through
+    # byte for byte, and the table must stay append-only
+    from tests.factories import chain_holds
+    from tests.synthetic import fill
+
+    app = make_app(LICENSING_DATABASE_URL=f"sqlite:///{tmp_path}/before.sqlite")
+    lines = text(
+        "SELECT group_concat(line, char(10)) FROM (SELECT line FROM audit_events ORDER BY seq)"
+    )
+    with app.app_context():
+        flask_migrate.upgrade(revision="0004")
+        fill(db.engine, 600, licences=50)
+        before = db.session.scalar(lines)
+        db.session.remove()
+        flask_migrate.upgrade()
+        assert db.session.scalar(lines) == before
+        indexes = {index["name"] for index in inspect(db.engine).get_indexes("audit_events")}
+        assert {
+            "ix_audit_events_licence",
+            "ix_audit_events_action",
+            "ix_audit_events_at",
+        } <= indexes
+        for refused in ("UPDATE audit_events SET actor = 'x'", "DELETE FROM audit_events"):
+            with pytest.raises(Exception, match="append-only"), db.engine.begin() as connection:
+                connection.execute(text(refused))
+    assert chain_holds(app)
