@@ -9,7 +9,7 @@ from datetime import date
 from licensing.domain.dates import add_months
 from licensing.domain.decisions import Decision, decision_problems, normalised
 from licensing.domain.errors import InvalidFields
-from licensing.domain.lifecycle import SUSPEND
+from licensing.domain.lifecycle import sets_end_date
 from licensing.domain.policy import Policy
 from licensing.domain.text import TextRule, normalise_text
 
@@ -56,7 +56,7 @@ def check_status_change(
     for name, rule in TEXT_RULES.items():
         if problems := rule.problems(getattr(change, name)):
             errors[name] = problems
-    if action == SUSPEND:
+    if sets_end_date(action):
         if problem := _until_problem(change.until, policy, today, expires_on):
             errors["until"] = [problem]
     elif change.until is not None:
