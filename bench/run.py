@@ -37,7 +37,7 @@ import sqlalchemy as sa
 from bench import http
 from licensing import create_app
 from licensing.config import database_url
-from licensing.domain.trail_parallel import check_export
+from licensing.fastpaths.trail_parallel import check_export
 from licensing.models import db
 from licensing.services import audit_trail, verification
 from tests.synthetic import fill

@@ -10,18 +10,8 @@ from typing import Any
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from licensing import (
-    api,
-    cli,
-    config,
-    database,
-    guards,
-    headers,
-    observability,
-    ratelimit,
-    sessions,
-    web,
-)
+from licensing import api, cli, config, database, web
+from licensing.http import guards, headers, observability, ratelimit, sessions
 from licensing.services.signing import Signer
 
 

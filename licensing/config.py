@@ -16,7 +16,7 @@ from licensing.domain.policy import Policy
 from licensing.domain.reasons import CATALOGUE, DEFAULT_REASON_CODES, reason_code_problems
 from licensing.domain.roles import ROLES
 from licensing.domain.signin import SignInPolicy
-from licensing.domain.statements import StatementRules
+from licensing.domain.statement_rules import StatementRules
 
 PREFIX = "LICENSING_"
 _REASON_CODE = re.compile(r"[a-z][a-z0-9_]{0,63}")

@@ -6,7 +6,7 @@ from flask import Flask, Response
 from flask_smorest import Api
 from werkzeug.exceptions import HTTPException
 
-from licensing.api import docs, health, metrics, problems
+from licensing.api import docs, health, problems, prometheus
 from licensing.api.audit.routes import blp as audit_blp
 from licensing.api.keys.routes import blp as keys_blp
 from licensing.api.licences.routes import blp as licences_blp
@@ -51,4 +51,4 @@ def init_app(app: Flask) -> None:
     ):
         api.register_blueprint(blueprint, url_prefix=prefix)
     app.register_blueprint(docs.blp)
-    metrics.init_app(app)
+    prometheus.init_app(app)

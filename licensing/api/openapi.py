@@ -10,10 +10,10 @@ from apispec import APISpec, BasePlugin
 from flask import Flask
 from werkzeug.routing import Rule
 
-from licensing.api.context import KEY_PATTERN
+from licensing.api.caller import KEY_PATTERN
 from licensing.api.problems import DETAILS, MEDIA_TYPE
 from licensing.api.schemas import ProblemSchema, ValidationProblemSchema
-from licensing.ratelimit import is_public_limited
+from licensing.http.ratelimit import is_public_limited
 
 PROBLEM, VALIDATION_PROBLEM = "Problem", "ValidationProblem"
 

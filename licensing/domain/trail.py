@@ -1,76 +1,21 @@
-"""Walking an exported trail line by line: each line's hash, the chain between lines, and the
-checkpoints an auditor kept. Exact to the rules of chain.py, and fast: a line is decoded once into
-a typed event (no floats, no unknown keys) and re-encoded canonically; any line that does not fit
-that mould, or whose hash does not match, is judged again by the reference rules.
+"""Walking a trail event by event by the reference rules: each line judged by chain.py (its
+keys, its types, its hash), the links between lines, and the checkpoints an auditor kept. Plain
+and slow on purpose: it is what the fast walk (fastpaths/trail_walk.py) must agree with, line for
+line, finding for finding.
 
 The database keeps each event twice, as its line and as columns (its queryable projection), and
-both must say the same. There the fast path goes the other way: the columns are encoded
-canonically, and a line byte for byte equal to that encoding, with a matching hash, holds without
-being decoded at all; anything else is judged by the reference rules, line and columns."""
+both must say the same: check_stored judges a stored event whole."""
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
-import msgspec
-
 from licensing.domain.chain import EVENT_FIELDS, GENESIS, canonical_json, event_problem
 
-_UNSET = msgspec.UNSET
-
-
-def _event_struct() -> type[msgspec.Struct]:
-    """The typed event of chain.EVENT_FIELDS: unknown keys refused, nulls only where allowed, the
-    hash optional (it is taken out before the event is re-encoded)."""
-    spec: list[Any] = []
-    for field in EVENT_FIELDS:
-        kind: Any = field.kind if field.kind is not dict else dict[str, Any]
-        if field.nullable:
-            kind = kind | None
-        if field.name == "hash":
-            spec.append((field.name, kind | msgspec.UnsetType, _UNSET))
-        else:
-            spec.append((field.name, kind))
-    return msgspec.defstruct(
-        "_Event", spec, kw_only=True, forbid_unknown_fields=True, omit_defaults=True
-    )
-
-
-_Event = _event_struct()
-
-
-def _no_floats(text: str) -> Any:
-    raise ValueError("events carry no floats")
-
-
-_DECODER = msgspec.json.Decoder(_Event, float_hook=_no_floats)
-_ENCODER = msgspec.json.Encoder(order="sorted")
-
-
-def _stored_struct() -> type[msgspec.Struct]:
-    """An event as its columns hold it, in EVENT_FIELDS order (`from` is `from_`), built
-    positionally; encoded, it is the event's canonical JSON, without its hash while that is unset.
-    Doubles as the event the fast path hands on, its data decoded."""
-    names = [field.name for field in EVENT_FIELDS]
-    assert names[-1] == "hash"
-    spec: list[Any] = [("from_" if name == "from" else name, Any) for name in names[:-1]]
-    return msgspec.defstruct(
-        "StoredEvent",
-        [*spec, ("hash", Any, _UNSET)],
-        omit_defaults=True,
-        rename={"from_": "from"},
-    )
-
-
-StoredEvent = _stored_struct()
-_STORED_NAMES = tuple(field.name for field in EVENT_FIELDS)
-_HASH_MEMBER = len('"hash":"",') + 64
-_DATA_DECODER = msgspec.json.Decoder(dict[str, Any], float_hook=_no_floats)
-_DATA_ERRORS = (msgspec.DecodeError, msgspec.ValidationError, RecursionError, ValueError, TypeError)
+STORED_NAMES = tuple(field.name for field in EVENT_FIELDS)
 
 
 class CheckedLine(NamedTuple):
@@ -81,64 +26,29 @@ class CheckedLine(NamedTuple):
     event: dict[str, Any] | None = None  # only when asked for (see check_line)
 
 
+class StoredEvent(NamedTuple):
+    """An event that holds, as a walk of the stored trail hands it on (its data decoded)."""
+
+    seq: int
+    licence: str
+    action: str
+    from_: str | None
+    to: str
+    reason_code: str | None
+    reason: str | None
+    legal_basis: str | None
+    data: dict[str, Any]
+    actor: str
+    role: str
+    request_id: str
+    at: str
+    prev: str
+    hash: str
+
+
 def check_line(line: bytes, *, keep_event: bool = False) -> CheckedLine:
-    """One exported line judged on its own: is it an event whose hash matches its contents?"""
-    try:
-        event = _DECODER.decode(line)
-    except (msgspec.DecodeError, msgspec.ValidationError, RecursionError):
-        return _check_by_reference(line)
-    claimed, event.hash = event.hash, _UNSET
-    if claimed is _UNSET or hashlib.sha256(_ENCODER.encode(event)).hexdigest() != claimed:
-        return _check_by_reference(line)
-    kept = None
-    if keep_event:
-        event.hash = claimed
-        kept = msgspec.to_builtins(event)
-    return CheckedLine(event.seq, event.prev, claimed, None, kept)  # type: ignore[arg-type]
-
-
-def settled(line: bytes) -> tuple[int, str, str] | None:
-    """(seq, prev, hash) of a line that holds on the fast path: decoded into the typed event, its
-    hash that of the event's canonical encoding. None for anything else, which the reference
-    rules must judge (check_line); the links between lines are the caller's to check."""
-    try:
-        event = _DECODER.decode(line)
-    except (msgspec.DecodeError, msgspec.ValidationError, RecursionError):
-        return None
-    claimed, event.hash = event.hash, _UNSET
-    if claimed is _UNSET or hashlib.sha256(_ENCODER.encode(event)).hexdigest() != claimed:
-        return None
-    return event.seq, event.prev, claimed  # type: ignore[return-value]
-
-
-def _plain(row: Sequence[Any]) -> bool:
-    """A stored row whose columns hold only what the fast path takes: an integer seq, text or
-    null (a BLOB would encode as base64 text and pass for a string)."""
-    return type(row[1]) is int and all(value is None or type(value) is str for value in row[2:])
-
-
-def check_stored(line: bytes, columns: Sequence[Any]) -> CheckedLine:
-    """An event as the database keeps it, by the reference rules: its line judged as check_line
-    judges it, then each column (EVENT_FIELDS order, `data` as JSON text) against the line: the
-    same value, and `data` the canonical JSON of the line's data. The event is kept."""
-    checked = check_line(line, keep_event=True)
-    if checked.problem is None and (problem := projection_problem(checked.event, columns)):
-        checked = checked._replace(problem=problem)
-    return checked
-
-
-def projection_problem(event: dict[str, Any] | None, columns: Sequence[Any]) -> str | None:
-    """Which column does not say what the event's line says; None when all do."""
-    if event is None:
-        return None
-    for name, value in zip(_STORED_NAMES, columns, strict=True):
-        expected = canonical_json(event["data"]) if name == "data" else event.get(name)
-        if value != expected:
-            return f"the {name} column does not match the event as it was hashed: it was edited"
-    return None
-
-
-def _check_by_reference(line: bytes) -> CheckedLine:
+    """One exported line judged on its own: is it an event whose hash matches its contents?
+    (The event is always kept; `keep_event` is the fast walk's option.)"""
     try:
         event = json.loads(line)
     except (ValueError, UnicodeDecodeError):
@@ -152,6 +62,27 @@ def _check_by_reference(line: bytes) -> CheckedLine:
     except UnicodeEncodeError:
         problem = "text that cannot be written as UTF-8"
     return CheckedLine(event.get("seq"), event.get("prev"), event.get("hash"), problem, event)
+
+
+def check_stored(line: bytes, columns: Sequence[Any]) -> CheckedLine:
+    """An event as the database keeps it: its line judged as check_line judges it, then each
+    column (EVENT_FIELDS order, `data` as JSON text) against the line: the same value, and `data`
+    the canonical JSON of the line's data. The event is kept."""
+    checked = check_line(line, keep_event=True)
+    if checked.problem is None and (problem := projection_problem(checked.event, columns)):
+        checked = checked._replace(problem=problem)
+    return checked
+
+
+def projection_problem(event: dict[str, Any] | None, columns: Sequence[Any]) -> str | None:
+    """Which column does not say what the event's line says; None when all do."""
+    if event is None:
+        return None
+    for name, value in zip(STORED_NAMES, columns, strict=True):
+        expected = canonical_json(event["data"]) if name == "data" else event.get(name)
+        if value != expected:
+            return f"the {name} column does not match the event as it was hashed: it was edited"
+    return None
 
 
 @dataclass(frozen=True)
@@ -193,72 +124,18 @@ class TrailCheck:
         return self.feed_checked(check_line(line))
 
     def feed_all(self, lines: Iterable[bytes]) -> bool:
-        """feed() for every line, stopping at the first that does not hold. A line that holds and
-        links on, the usual case, is settled right here; anything else goes through feed()."""
-        kept = self.checkpoints
-        for line in lines:
-            if self._next is not None and (held := settled(line)) is not None:
-                seq, prev, claimed = held
-                if seq == self._next and prev == self._prev and seq not in kept:
-                    self.lines += 1
-                    self._next, self._prev = seq + 1, claimed
-                    continue
-            if not self.feed(line):
-                return False
-        return True
+        """feed() for every line, stopping at the first that does not hold."""
+        return all(self.feed(line) for line in lines)
 
     def feed_stored(self, rows: Iterable[Sequence[Any]], *, typed: bool) -> Iterator[Any]:
         """Walk events as the database keeps them, oldest first: each row is the line (bytes),
         then the columns (EVENT_FIELDS order, `data` as JSON text). Yields each event that holds,
-        as a StoredEvent with its data decoded; stops at the first that does not. `typed`: the
-        database guarantees every column is text or null and seq an integer (PostgreSQL's column
-        types do; SQLite keeps a BLOB in any column, so there each row's types are looked at).
-
-        A row settles here when its data column is canonical JSON, its line is byte for byte the
-        canonical encoding of its columns, the hash is that of the line without its hash member,
-        and it links on. Then the line, decoded, is exactly the columns (so every column matches
-        it), and it is canonical (so its hash is the one chain.py computes): what check_stored()
-        would find, without decoding the line. Any other row is judged by check_stored()."""
-        decode_data, encode, sha256, raw = (
-            _DATA_DECODER.decode, _ENCODER.encode, hashlib.sha256, msgspec.Raw
-        )  # fmt: skip
-        kept = self.checkpoints
-        if self.finding:
-            return
+        as a StoredEvent; stops at the first that does not. (`typed` is the fast walk's.)"""
         for row in rows:
-            (line, seq, licence, action, from_, to, reason_code, reason, legal_basis, data,
-             actor, role, request_id, at, prev, hash_) = row  # fmt: skip
-            if (
-                seq == self._next
-                and prev == self._prev
-                and seq not in kept
-                and (typed or _plain(row))
-            ):
-                try:
-                    values = decode_data(data)
-                except _DATA_ERRORS:
-                    values = None
-                if values is not None and encode(values) == data.encode():
-                    event = StoredEvent(
-                        seq, licence, action, from_, to, reason_code, reason, legal_basis,
-                        raw(data), actor, role, request_id, at, prev, hash_,
-                    )  # fmt: skip
-                    if encode(event) == line:
-                        # the hash member is the last `,"hash":"` (no text after it holds a bare
-                        # quote) and 74 bytes long, as it must be to equal a hex digest
-                        cut = line.rfind(b',"hash":"') + 1
-                        body = sha256(line[:cut])
-                        body.update(line[cut + _HASH_MEMBER :])
-                        if body.hexdigest() == hash_:
-                            event.data = values
-                            self.lines += 1
-                            self._next, self._prev = seq + 1, hash_
-                            yield event
-                            continue
-            checked = check_stored(line, row[1:])
+            checked = check_stored(row[0], row[1:])
             if not self.feed_checked(checked):
                 return
-            yield StoredEvent(*(checked.event[name] for name in _STORED_NAMES))  # type: ignore[index]
+            yield StoredEvent(*(checked.event[name] for name in STORED_NAMES))  # type: ignore[index]
 
     def feed_checked(self, checked: CheckedLine) -> bool:
         """Like feed, for a line the caller has already checked on its own. (The hot loop of a

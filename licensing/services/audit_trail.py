@@ -3,7 +3,7 @@ head."""
 
 from __future__ import annotations
 
-from collections.abc import Generator, Iterator
+from collections.abc import Callable, Generator, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -21,6 +21,7 @@ from licensing.domain.exports import (
     csv_row,
 )
 from licensing.domain.timestamps import format_utc
+from licensing.fastpaths.copy_export import copy_rows
 from licensing.models import AuditEvent, db
 from licensing.services.events import as_event
 from licensing.services.listing import paginate
@@ -122,53 +123,64 @@ def _neutralised(column: Any) -> ColumnElement[Any]:
     return case((func.ascii(column).in_(starts), literal("'").concat(column)), else_=column)
 
 
+@dataclass(frozen=True)
+class _Writer:
+    """How one export format is written: row by row from `columns`, and on PostgreSQL by COPY of
+    `copied` with `options`, whose first row is the header when `header` is not empty. Both give
+    the same bytes (tests/db/test_export_streams.py)."""
+
+    columns: tuple[Any, ...]
+    header: bytes
+    row: Callable[[Sequence[Any]], bytes]
+    copied: tuple[Any, ...]
+    options: str
+
+
+# The writer of each format of domain/exports.py's table: a format is one entry there and here.
+_WRITERS = {
+    # NDJSON lines are stored whole; CSV framing with quote and delimiter bytes that canonical
+    # JSON never holds raw passes them through untouched
+    "ndjson": _Writer(
+        columns=(AuditEvent.line,),
+        header=b"",
+        row=lambda row: (row[0] + "\n").encode(),
+        copied=(AuditEvent.line,),
+        options="FORMAT csv, QUOTE E'\\x01', DELIMITER E'\\x02'",
+    ),
+    "csv": _Writer(
+        columns=tuple(COLUMNS.values()),
+        header=csv_header(),
+        row=lambda row: csv_row(tuple(row)).encode(),
+        copied=tuple(
+            (_neutralised(column) if name in NEUTRALISED else column).label(name)
+            for name, column in COLUMNS.items()
+        ),
+        options="FORMAT csv, HEADER",
+    ),
+}
+assert _WRITERS.keys() == EXPORT_FORMATS.keys(), "every export format needs its writer"
+
+
 def _copy_out(engine: Engine, filters: TrailFilters, fmt: str) -> Iterator[Batch]:
-    # PostgreSQL writes the bytes itself. NDJSON lines are stored whole; CSV framing with quote
-    # and delimiter bytes that canonical JSON never holds raw passes them through untouched.
-    if fmt == "ndjson":
-        query = select(AuditEvent.line)
-        options = "FORMAT csv, QUOTE E'\\x01', DELIMITER E'\\x02'"
-    elif fmt == "csv":
-        query = select(
-            *(
-                (_neutralised(column) if name in NEUTRALISED else column).label(name)
-                for name, column in COLUMNS.items()
-            )
-        )
-        options = "FORMAT csv, HEADER"
-    compiled = (
-        _filtered(query, filters)
-        .order_by(AuditEvent.seq)
-        .compile(dialect=engine.dialect, compile_kwargs={"render_postcompile": True})
-    )
-    statement = f"COPY ({compiled}) TO STDOUT ({options})"
-    raw = engine.raw_connection()
-    try:
-        cursor = raw.cursor()
-        cursor.execute("SET TRANSACTION READ ONLY")
-        cursor.execute("SET LOCAL client_encoding TO 'UTF8'")
-        with cursor.copy(statement, compiled.params) as copy:  # type: ignore[attr-defined]
-            rows = (bytes(row) for row in copy)
-            if fmt == "csv":
-                yield Batch(next(rows, b""), 0)  # the header
-            yield from _chunks(rows)
-        raw.rollback()
-    finally:
-        raw.close()  # a stream cut short is cancelled by psycopg; the pool rolls back on return
+    # PostgreSQL writes the bytes itself
+    writer = _WRITERS[fmt]
+    query = _filtered(select(*writer.copied), filters).order_by(AuditEvent.seq)
+    rows = copy_rows(engine, query, writer.options)
+    if writer.header:
+        yield Batch(next(rows, b""), 0)
+    yield from _chunks(rows)
 
 
 def _fetch_out(engine: Engine, filters: TrailFilters, fmt: str) -> Iterator[Batch]:
-    columns = [AuditEvent.line] if fmt == "ndjson" else list(COLUMNS.values())
-    query = _filtered(select(*columns), filters).order_by(AuditEvent.seq)
+    writer = _WRITERS[fmt]
+    query = _filtered(select(*writer.columns), filters).order_by(AuditEvent.seq)
     with (
         engine.connect() as connection,
         connection.execution_options(yield_per=ROWS_PER_FETCH).execute(query) as rows,
     ):
-        if fmt == "ndjson":
-            yield from _chunks((line + "\n").encode() for (line,) in rows)
-        elif fmt == "csv":
-            yield Batch(csv_header(), 0)
-            yield from _chunks(csv_row(tuple(row)).encode() for row in rows)
+        if writer.header:
+            yield Batch(writer.header, 0)
+        yield from _chunks(writer.row(row) for row in rows)
 
 
 def _chunks(pieces: Iterator[bytes]) -> Iterator[Batch]:

@@ -11,7 +11,7 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from licensing import clock
-from licensing.database import SingleRead, public_read_engine
+from licensing.database import public_read_engine
 from licensing.domain.decisions import decision_from_data
 from licensing.domain.errors import LicenceNotFound
 from licensing.domain.licence import is_licence_number
@@ -19,6 +19,7 @@ from licensing.domain.lifecycle import ISSUE, STATUS_ACTIONS, sets_end_date
 from licensing.domain.policy import Policy
 from licensing.domain.reasons import CATALOGUE
 from licensing.domain.timestamps import parse_utc
+from licensing.fastpaths.single_read import SingleRead
 from licensing.models import AuditEvent, Licence, db
 from licensing.services.listing import contains, paginate, standing_is
 from licensing.services.results import LicenceView, Page, PublicLicenceView

@@ -10,13 +10,13 @@ from typing import Any
 from sqlalchemy import bindparam, select
 
 from licensing import clock
-from licensing.database import SingleRead
-from licensing.domain import statements
+from licensing.domain import statement_rules
 from licensing.domain.errors import LicenceNotFound
 from licensing.domain.licence import is_licence_number
 from licensing.domain.policy import Policy
-from licensing.domain.statements import LicenceFacts, StatementCheck, StatementRules
+from licensing.domain.statement_rules import LicenceFacts, StatementCheck, StatementRules
 from licensing.domain.timestamps import parse_utc
+from licensing.fastpaths.single_read import SingleRead
 from licensing.models import AuditEvent, Licence
 from licensing.services import signing
 from licensing.services.results import standing_today
@@ -75,8 +75,8 @@ def issue(number: str, signer: Signer, policy: Policy, rules: StatementRules) ->
         **standing_today(row, policy.today(now)),
         last_change=parse_utc(row.at),
     )
-    claims = statements.claims(facts, rules, now, policy.timezone)
-    token = signer.sign(statements.payload(claims))
+    claims = statement_rules.claims(facts, rules, now, policy.timezone)
+    token = signer.sign(statement_rules.payload(claims))
     return Statement(
         token=token,
         claims=claims,
@@ -90,4 +90,4 @@ def check(
 ) -> StatementCheck:
     """Whether `token` is a genuine statement, current at `at` (default: now), checked against
     `jwks` (default: the registry's own public keys, retired ones included)."""
-    return statements.check(token, signing.jwks() if jwks is None else jwks, at or clock.now())
+    return statement_rules.check(token, signing.jwks() if jwks is None else jwks, at or clock.now())

@@ -14,6 +14,7 @@ from licensing.domain.decider import LicenceState
 from licensing.domain.replay import ROW_FIELDS, RegisterReplay, ReplayRefused
 from licensing.domain.replay import differences as row_differences
 from licensing.domain.trail import Finding, TrailCheck
+from licensing.fastpaths.trail_walk import FastTrailCheck
 from licensing.models import AuditEvent, ChainHead, Licence, db
 from licensing.services.audit_trail import COLUMNS, ROWS_PER_FETCH
 
@@ -40,7 +41,7 @@ class _Disagreement:
 def verify() -> Verification:
     """Walk the whole chain: every line's hash, every link, every column against its line, the
     head row against the last event; then every licences row against the replay of its events."""
-    walk = TrailCheck()
+    walk = FastTrailCheck()
     register = RegisterReplay()
     refused: ReplayRefused | None = None
     # one snapshot for the events, the head row and the licences, or a write landing in between

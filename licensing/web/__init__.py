@@ -11,7 +11,7 @@ from flask import Blueprint, Flask, Response, redirect, request
 from flask_babel import format_date, format_datetime, format_decimal
 from werkzeug.exceptions import HTTPException
 
-from licensing.ratelimit import public_limit
+from licensing.http.ratelimit import public_limit
 from licensing.web import csrf, i18n, labels, pages
 
 blp = Blueprint(

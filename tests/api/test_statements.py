@@ -18,7 +18,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
 
-from licensing.domain.statements import CLAIMS, StatementCheck, check
+from licensing.domain.statement_rules import CLAIMS, StatementCheck, check
 from tests.conftest import Clock
 from tests.factories import API, UNTIL, act, issue
 

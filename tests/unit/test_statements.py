@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from licensing.domain.chain import canonical_json
-from licensing.domain.statements import LicenceFacts, StatementRules, claims, payload
+from licensing.domain.statement_rules import LicenceFacts, StatementRules, claims, payload
 
 ASTANA = ZoneInfo("Asia/Almaty")
 RULES = StatementRules(issuer="urn:licensing:registry", validity=timedelta(hours=24))

@@ -10,15 +10,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from licensing.domain.chain import GENESIS, canonical_json, event_hash, seal
-from licensing.domain.trail import (
-    _ENCODER,
-    Checkpoint,
-    Finding,
-    TrailCheck,
-    check_line,
-    check_stored,
-    check_trail,
-)
+from licensing.domain.trail import Checkpoint, Finding, TrailCheck, check_stored
+from licensing.fastpaths.trail_walk import _ENCODER, FastTrailCheck, check_line, check_trail
 
 TEXT = st.text(alphabet=st.characters(exclude_categories=("Cs",)), max_size=40)
 JSONISH = st.recursive(
@@ -287,7 +280,7 @@ def test_stored_events_are_judged_as_the_reference_rules_judge_them(
     elif how == "blob" and not typed:
         columns[index] = str(columns[index]).encode()
     rows[at] = (line, *columns)
-    fast = TrailCheck()
+    fast = FastTrailCheck()
     events = [msgspec.to_builtins(held) for held in fast.feed_stored(rows, typed=typed)]
     slow, reference = walk_stored_by_reference(rows)
     assert (fast.finding, fast.events_checked, fast.head) == (

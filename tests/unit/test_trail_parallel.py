@@ -10,10 +10,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from licensing.domain import trail_parallel
 from licensing.domain.chain import canonical_json, seal
-from licensing.domain.trail import Checkpoint, TrailCheck, check_trail
-from licensing.domain.trail_parallel import _cuts, check_export
+from licensing.domain.trail import Checkpoint, TrailCheck
+from licensing.fastpaths import trail_parallel
+from licensing.fastpaths.trail_parallel import _cuts, check_export
+from licensing.fastpaths.trail_walk import check_trail
 from tests.unit.test_trail import event, lines
 
 TRAIL = lines(40)  # about 450 bytes a line

@@ -15,7 +15,7 @@ from licensing.api.parsing import Blueprint
 from licensing.domain.exports import EXPORT_FORMATS
 from licensing.domain.jws import MEDIA_TYPE as JOSE
 from licensing.domain.roles import AUDITOR, REGULATOR
-from licensing.ratelimit import public_limit
+from licensing.http.ratelimit import public_limit
 from licensing.services import audit_trail, verification
 from licensing.services.audit_trail import TrailFilters
 

@@ -8,7 +8,7 @@ from flask.views import MethodView
 from marshmallow import fields
 
 from licensing.api.parsing import Blueprint
-from licensing.ratelimit import public_limit
+from licensing.http.ratelimit import public_limit
 from licensing.services import signing
 
 blp = Blueprint("keys", __name__, description="Public keys for checking signatures")

@@ -8,8 +8,8 @@ from flask import Response, url_for
 from flask.views import MethodView
 
 from licensing.api.auth import requires
+from licensing.api.caller import current_context
 from licensing.api.conditional import etag, expected_versions, not_modified
-from licensing.api.context import current_context
 from licensing.api.licences.schemas import (
     AmendmentSchema,
     ApplicationSchema,

@@ -9,7 +9,7 @@ from flask.views import MethodView
 
 from licensing.api.parsing import Blueprint
 from licensing.api.reasons.schemas import ReasonCodesSchema
-from licensing.ratelimit import public_limit
+from licensing.http.ratelimit import public_limit
 from licensing.services import public
 
 blp = Blueprint("reason-codes", __name__, description="Reason codes: the grounds of status changes")

@@ -18,7 +18,7 @@ from licensing.api.status.schemas import (
     TimelineSchema,
 )
 from licensing.domain.jws import MEDIA_TYPE as JOSE
-from licensing.ratelimit import public_limit
+from licensing.http.ratelimit import public_limit
 from licensing.services import public, statements
 from licensing.services.results import Page, PublicLicenceView
 

@@ -42,7 +42,7 @@ from licensing.services.context import Context, IdempotencyKey
 from licensing.services.errors import ConcurrentChange
 from licensing.services.licences import Filters
 from licensing.web import pages
-from licensing.web.console import decisions, forms, staff
+from licensing.web.console import forms, staff, status_form
 from licensing.web.console.staff import requires
 
 blp = Blueprint("console", __name__, url_prefix="/console", template_folder="templates")
@@ -257,18 +257,18 @@ def change_status(number: str, action: str) -> Any:
     common = {
         "licence": view,
         "action": action,
-        "reasons": decisions.reasons_for(action, ctx.policy),
-        "window": decisions.window(action, ctx.policy, today),
+        "reasons": status_form.reasons_for(action, ctx.policy),
+        "window": status_form.window(action, ctx.policy, today),
         "today": today,
     }
     if request.method == "GET":
-        values = decisions.blank()
+        values = status_form.blank()
         return _page("console/status.html", version=view.version, values=values, errors={},
                      **common)  # fmt: skip
-    values = forms.given(request.form, decisions.FIELDS)
+    values = forms.given(request.form, status_form.FIELDS)
     version = forms.version(request.form)
     try:
-        command = ChangeStatus(action, decisions.read(action, values), forms.versions(version))
+        command = ChangeStatus(action, status_form.read(action, values), forms.versions(version))
         if not request.form.get("confirm"):
             return _page("console/status_review.html", version=version, values=values,
                          preview=licences.preview(ctx, number, command),

@@ -28,7 +28,7 @@ from licensing.domain.licence import SUBTYPES, is_licence_number
 from licensing.domain.regions import REGIONS
 from licensing.domain.standing import STANDINGS
 from licensing.domain.timestamps import parse_utc
-from licensing.ratelimit import public_limit
+from licensing.http.ratelimit import public_limit
 from licensing.services import public, statements
 from licensing.services.errors import DatabaseBusy, DatabaseUnavailable
 from licensing.web import pages

@@ -20,7 +20,8 @@ from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
 from typing import BinaryIO, NamedTuple
 
-from licensing.domain.trail import Checkpoint, TrailCheck, settled
+from licensing.domain.trail import Checkpoint
+from licensing.fastpaths.trail_walk import FastTrailCheck, settled
 
 MIN_SIZE = 8 << 20  # bytes: below this the sequential walk is as quick as starting processes
 RANGE_SIZE = 16 << 20  # bytes a worker checks at a time (several per worker balance the load)
@@ -44,10 +45,10 @@ def check_export(
     workers: int | None = None,
     range_size: int = RANGE_SIZE,
     min_size: int = MIN_SIZE,
-) -> TrailCheck:
+) -> FastTrailCheck:
     """check_trail over an open binary file, from its current position, on several processes when
     it is a large regular file on a machine with more than one CPU."""
-    walk = TrailCheck(checkpoints)
+    walk = FastTrailCheck(checkpoints)
     path, start, end = _regular_file(file)
     workers = _cpus() if workers is None else workers
     if path is None or workers < 2 or end - start < min_size:
@@ -75,7 +76,7 @@ def check_export(
     return walk
 
 
-def _link(walk: TrailCheck, summary: Settled | None) -> bool:
+def _link(walk: FastTrailCheck, summary: Settled | None) -> bool:
     """Advance the walk over a settled range that links on, as feed_all would; False otherwise."""
     if summary is None or (summary.first_seq, summary.first_prev) != (walk._next, walk._prev):
         return False

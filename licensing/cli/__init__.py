@@ -1,0 +1,23 @@
+"""Operator commands (`flask --app licensing tokens|users|demo|audit|keys|statements|
+reason-codes ...`), one module per group; each calls a service."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from licensing.cli.keys import keys_cli, statements_cli
+from licensing.cli.people import tokens_cli, users_cli
+from licensing.cli.register import demo_command, reason_codes_command
+from licensing.cli.trail import audit_cli
+
+# db backup joins Flask-Migrate's `db` group when licensing.cli.register is imported
+
+
+def init_app(app: Flask) -> None:
+    app.cli.add_command(tokens_cli)
+    app.cli.add_command(users_cli)
+    app.cli.add_command(demo_command)
+    app.cli.add_command(audit_cli)
+    app.cli.add_command(keys_cli)
+    app.cli.add_command(statements_cli)
+    app.cli.add_command(reason_codes_command)

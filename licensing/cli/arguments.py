@@ -1,0 +1,44 @@
+"""How commands read what they are given (instants; a compact JWS, or a file holding one) and
+refuse what they cannot take (a bad option named as the API names fields; a database with no
+schema)."""
+
+from __future__ import annotations
+
+import re
+import sys
+
+import click
+from sqlalchemy import inspect
+
+from licensing.domain.errors import InvalidFields
+from licensing.domain.jws import MAX_TOKEN_CHARS
+from licensing.models import db
+
+
+def refuse(error: InvalidFields) -> None:
+    for field, messages in error.errors.items():
+        click.echo(f"error: --{field}: {' '.join(messages)}", err=True)
+    sys.exit(2)
+
+
+def require_schema() -> None:
+    if not inspect(db.engine).has_table("audit_head"):
+        raise click.ClickException(
+            "the database has no schema: run `flask --app licensing db upgrade`"
+        )
+
+
+INSTANT_FORMATS = ["%Y-%m-%dT%H:%M:%SZ", "%Y-%m-%dT%H:%M:%S.%fZ", "%Y-%m-%d"]
+
+
+def jws_text(given: str, what: str, param_hint: str) -> str:
+    """A compact JWS given on the command line: the token itself, or a file that holds it."""
+    if re.fullmatch(r"[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*", given.strip()):
+        return given.strip()
+    try:
+        with open(given, encoding="utf-8", errors="replace") as handle:
+            return handle.read(MAX_TOKEN_CHARS + 1).strip()  # a longer one is refused anyway
+    except OSError:
+        raise click.BadParameter(
+            f"{given[:80]!r} is neither a {what} nor a file holding one", param_hint=param_hint
+        ) from None
