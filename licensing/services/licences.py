@@ -61,9 +61,7 @@ def issue(ctx: Context, application: Application) -> Outcome:
             return replayed
         year = (application.issued_on or ctx.policy.today(write.now)).year
         command = Issue(_next_number(write, year), application)
-        event = decide(None, command, ctx.policy, write.now)
-        assert event is not None
-        issued = register.record(write, ctx, None, event)
+        issued = register.carry_out(write, ctx, None, command)
         view = LicenceView.of(issued, ctx.policy.today(write.now))
         return idempotency.remember(write, ctx, request_fingerprint, view)
 
@@ -75,10 +73,7 @@ def change_status(ctx: Context, number: str, command: ChangeStatus) -> Outcome:
     with write_transaction(*_lock(ctx.actor, number)) as write:
         if replayed := idempotency.replay(write, ctx, request_fingerprint):
             return replayed
-        state = _locked(write, number)
-        event = decide(state, command, ctx.policy, write.now)
-        assert event is not None
-        changed = register.record(write, ctx, state, event)
+        changed = register.carry_out(write, ctx, _locked(write, number), command)
         view = LicenceView.of(changed, ctx.policy.today(write.now))
         return idempotency.remember(write, ctx, request_fingerprint, view)
 
@@ -86,10 +81,8 @@ def change_status(ctx: Context, number: str, command: ChangeStatus) -> Outcome:
 def amend(ctx: Context, number: str, command: Amend) -> LicenceView:
     """Change a licence's details. Changing nothing is no amendment: no event, no new version."""
     with write_transaction(*_lock(ctx.actor, number)) as write:
-        state = _locked(write, number)
-        if (event := decide(state, command, ctx.policy, write.now)) is not None:
-            state = register.record(write, ctx, state, event)
-        return LicenceView.of(state, ctx.policy.today(write.now))
+        amended = register.carry_out(write, ctx, _locked(write, number), command)
+        return LicenceView.of(amended, ctx.policy.today(write.now))
 
 
 @dataclass(frozen=True)

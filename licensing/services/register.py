@@ -8,7 +8,14 @@ from typing import Any
 
 from sqlalchemy import Table
 
-from licensing.domain.decider import STATE_FIELDS, LicenceEvent, LicenceState, evolve
+from licensing.domain.decider import (
+    STATE_FIELDS,
+    Command,
+    LicenceEvent,
+    LicenceState,
+    decide,
+    evolve,
+)
 from licensing.models import Licence
 from licensing.services import events
 from licensing.services.context import Context
@@ -20,6 +27,18 @@ LICENCES: Table = Licence.__table__  # type: ignore[assignment]
 def state_of(row: Any) -> LicenceState:
     """A licence's state from its row (a model, or a row of a query holding its columns)."""
     return LicenceState(**{name: getattr(row, name) for name in STATE_FIELDS})
+
+
+def carry_out(
+    write: Write, ctx: Context, state: LicenceState | None, command: Command
+) -> LicenceState:
+    """The licence after `command`, decided at the write's instant and recorded inside `write`;
+    unchanged (and nothing recorded) when the command changes nothing."""
+    event = decide(state, command, ctx.policy, write.now)
+    if event is None:
+        assert state is not None
+        return state
+    return record(write, ctx, state, event)
 
 
 def record(
