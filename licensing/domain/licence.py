@@ -33,6 +33,8 @@ ISSUED_FIELDS = (
     "expires_on",
 )  # fmt: skip
 _DATES = ("issued_on", "expires_on")
+# The fields whose value is one of a closed list of codes.
+CHOICES = {"subtype": SUBTYPES, "region": tuple(REGIONS)}
 
 
 @dataclass(frozen=True)

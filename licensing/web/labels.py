@@ -1,5 +1,6 @@
 """The words a page shows for the registry's codes (regions, standings, statuses, actions,
-subtypes), in the reader's language. A test holds these tables to the domain's own lists."""
+subtypes) and a licence's fields, in the reader's language. A test holds these tables to the
+domain's own lists."""
 
 from __future__ import annotations
 
@@ -75,6 +76,25 @@ SUBTYPE_WORDS = {
     "I": _l("Subtype I: own data centre"),
     "II": _l("Subtype II: equipment hosted in another's data centre"),
 }
+
+# A licence's fields as the pages name them, with the hints its forms give.
+FIELD_WORDS = {
+    "holder_name": _l("Holder"),
+    "holder_bin": _l("BIN"),
+    "subtype": _l("Subtype"),
+    "site_address": _l("Site"),
+    "region": _l("Region"),
+    "capacity_mw": _l("Capacity, MW"),
+    "issued_on": _l("Issued on"),
+    "expires_on": _l("Valid until"),
+}
+FIELD_HINTS = {
+    "holder_bin": _l("12 digits"),
+    "issued_on": _l("Today when left empty."),
+    "expires_on": _l("Three years after issue when left empty."),
+}
+# The words for the codes of each field that takes one of a closed list (domain/licence.CHOICES).
+VALUE_WORDS = {"subtype": SUBTYPE_WORDS, "region": REGION_NAMES}
 
 DECIDED_BY_WORDS = {
     decisions.LICENSOR: _l("Order of the licensor"),

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Mapping
+from dataclasses import MISSING, dataclass, fields
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -13,7 +14,7 @@ from flask_babel import gettext as _
 
 from licensing.domain.decider import Versions
 from licensing.domain.errors import InvalidFields
-from licensing.domain.licence import AMENDABLE, Application
+from licensing.domain.licence import AMENDABLE, CHOICES, ISSUED_FIELDS, Application
 
 MAX_FIELD = 4000  # longer than any rule allows; cut before anything reads it
 
@@ -23,39 +24,59 @@ def given(form: Mapping[str, str], names: tuple[str, ...]) -> dict[str, str]:
     return {name: form.get(name, "")[:MAX_FIELD] for name in names}
 
 
+@dataclass(frozen=True)
+class Input:
+    """How the console's forms take one of a licence's fields: its <input> type, whether it must
+    be given, and the codes a <select> offers for a field with a closed list."""
+
+    name: str
+    type: str
+    required: bool
+    choices: tuple[str, ...] | None
+
+
+# Worked out from the application the domain takes: a new field needs nothing here.
+_TYPES = {f.name: f.type for f in fields(Application)}
+INPUTS = {
+    f.name: Input(
+        f.name,
+        "date" if _TYPES[f.name].startswith("date") else "text",
+        f.default is MISSING and f.name not in CHOICES,
+        CHOICES.get(f.name),
+    )
+    for f in fields(Application)
+}
+
+
 def application(values: Mapping[str, str]) -> Application:
     errors: dict[str, list[str]] = {}
-    capacity = _decimal(values["capacity_mw"], "capacity_mw", errors)
-    issued_on = _day(values["issued_on"], "issued_on", errors, optional=True)
-    expires_on = _day(values["expires_on"], "expires_on", errors, optional=True)
+    read = {name: _read(name, values[name], errors) for name in ISSUED_FIELDS}
     if errors:
         raise InvalidFields(errors)
-    return Application(
-        holder_name=values["holder_name"],
-        holder_bin=values["holder_bin"],
-        subtype=values["subtype"],
-        site_address=values["site_address"],
-        region=values["region"],
-        capacity_mw=capacity or Decimal(0),
-        issued_on=issued_on,
-        expires_on=expires_on,
-    )
+    return Application(**read)
 
 
 def amendment(values: Mapping[str, str], current: Mapping[str, Any]) -> dict[str, Any]:
     """The fields the officer changed, read."""
     errors: dict[str, list[str]] = {}
-    changes: dict[str, Any] = {}
-    for name in AMENDABLE:
-        if values[name] == str(current[name]):
-            continue
-        if name == "capacity_mw":
-            changes[name] = _decimal(values[name], name, errors)
-        else:
-            changes[name] = values[name]
+    changes = {
+        name: _read(name, values[name], errors)
+        for name in AMENDABLE
+        if values[name] != str(current[name])
+    }
     if errors:
         raise InvalidFields(errors)
     return changes
+
+
+def _read(name: str, text: str, errors: dict[str, list[str]]) -> Any:
+    """A field as typed, read as the application holds it; a number or date that cannot even be
+    read is reported next to it."""
+    if _TYPES[name] == "Decimal":
+        return _decimal(text, name, errors) or Decimal(0)
+    if INPUTS[name].type == "date":
+        return _day(text, name, errors, optional=not INPUTS[name].required)
+    return text
 
 
 def day(text: str, field: str, errors: dict[str, list[str]]) -> date | None:

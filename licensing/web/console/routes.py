@@ -180,6 +180,7 @@ def licence(number: str) -> Any:
         licence=view,
         history=licences.history(ctx, number),
         may_act=staff.current().role == REGULATOR,  # type: ignore[union-attr]
+        choices=_choices(),
     )
 
 
@@ -300,7 +301,7 @@ def trail() -> Any:
                  **(_paging(".trail", found) if found else {}))  # fmt: skip
 
 
-@blp.route("/audit/export/<any(csv, ndjson):fmt>")
+@blp.route(f"/audit/export/<any({', '.join(EXPORT_FORMATS)}):fmt>")
 @requires(AUDITOR)
 def export(fmt: str) -> Any:
     filters, errors = _trail_filters()
@@ -407,6 +408,10 @@ def _choices() -> dict[str, Any]:
         "regions": tuple(REGIONS),
         "subtypes": SUBTYPES,
         "actions": STATUS_ACTIONS,
+        "issued": ISSUED_FIELDS,
+        "amendable": AMENDABLE,
+        "inputs": forms.INPUTS,
+        "dates": tuple(name for name, given in forms.INPUTS.items() if given.type == "date"),
     }
 
 
