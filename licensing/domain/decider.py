@@ -29,7 +29,7 @@ from licensing.domain.licence import (
 from licensing.domain.lifecycle import AMEND, ISSUE
 from licensing.domain.policy import Policy
 from licensing.domain.status_changes import StatusChange, check_notes, check_status_change
-from licensing.domain.timestamps import format_utc
+from licensing.domain.timestamps import format_utc, parse_utc
 
 # A request's condition on the licence's version (HTTP's If-Match, a form's hidden version):
 # None when it names none; otherwise the licence must be at one of these versions, and an empty
@@ -92,7 +92,7 @@ class LicenceEvent(NamedTuple):
     action: str
     from_status: str | None
     to_status: str
-    at: datetime
+    at: datetime | str  # as the trail writes it (ISO 8601, Z) when read back from it
     data: Mapping[str, Any] = MappingProxyType({})
     reason_code: str | None = None
     reason: str | None = None
@@ -146,7 +146,7 @@ def decide(
     assert state is not None, "a command on a licence needs the licence"
     expect_version(state.version, command.expected_versions)
     if isinstance(command, Amend):
-        return _amend(state, command, now)
+        return _amendment(state, command, now)
     return _change_status(state, command, policy, today, now)
 
 
@@ -168,7 +168,7 @@ def _issue(command: Issue, policy: Policy, today: date, now: datetime) -> Licenc
     )
 
 
-def _amend(state: LicenceState, command: Amend, now: datetime) -> LicenceEvent | None:
+def _amendment(state: LicenceState, command: Amend, now: datetime) -> LicenceEvent | None:
     lifecycle.next_status(state.status, AMEND)
     diff = check_amendment(state.details, command.changes)
     reason, legal_basis = check_notes(command.reason, command.legal_basis)
@@ -222,7 +222,7 @@ def evolve(state: LicenceState | None, event: LicenceEvent) -> LicenceState:
     """The licence after `event`. The only rule of what an event does: the write path stores its
     result, replay folds it over the trail. EventRefused (or the KeyError, TypeError, ValueError
     of a malformed `data`) when the event cannot follow `state`."""
-    action, at, data = event.action, event.at, event.data
+    action, data = event.action, event.data
     if action == ISSUE:
         if state is not None:
             raise EventRefused("the licence is issued a second time")
@@ -234,6 +234,7 @@ def evolve(state: LicenceState | None, event: LicenceEvent) -> LicenceState:
             f"the {action} event moves from {event.from_status!r} but the licence's events "
             f"before it leave it {state.status!r}"
         )
+    at = instant(event.at)
     ends = _ENDS.get(action)
     if ends is not None:  # a status move: the details stay; the status and its dates move on
         # a move whose decision sets an end date records it; every other move clears it
@@ -251,7 +252,7 @@ def evolve(state: LicenceState | None, event: LicenceEvent) -> LicenceState:
         values = list(state)
         for name in AMENDABLE:
             if name in data:
-                values[_INDEX[name]] = _amended(state, name, *data[name])
+                values[_INDEX[name]] = _amend(state, name, *data[name])
         values[_VERSION] += 1
         values[_UPDATED_AT] = at
         return _new_tuple(LicenceState, values)
@@ -272,19 +273,26 @@ def _issued(event: LicenceEvent) -> LicenceState:
     data = event.data
     if missing := [name for name in ISSUED_FIELDS if name not in data]:
         raise EventRefused(f"the issue event lacks {', '.join(missing)}")
+    at = instant(event.at)
     return LicenceState(
         number=event.licence,
         **{name: read_recorded(name, data[name]) for name in ISSUED_FIELDS},
         status=event.to_status,
-        status_since=event.at,
+        status_since=at,
         suspended_until=None,
         version=1,
-        created_at=event.at,
-        updated_at=event.at,
+        created_at=at,
+        updated_at=at,
     )
 
 
-def _amended(state: LicenceState, name: str, old: Any, new: Any) -> Any:
+def instant(at: datetime | str) -> datetime:
+    """An event's instant: as the write path holds it, or as the trail writes it (read only once
+    the event's shape is known to fit the licence, so a finding names the graver fault)."""
+    return at if isinstance(at, datetime) else parse_utc(at)
+
+
+def _amend(state: LicenceState, name: str, old: Any, new: Any) -> Any:
     old, new = read_recorded(name, old), read_recorded(name, new)
     if getattr(state, name) != old:
         raise EventRefused(

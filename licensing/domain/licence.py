@@ -100,6 +100,8 @@ def read_recorded(name: str, value: Any) -> Any:
         return Decimal(value)
     if name in _DATES:
         return date.fromisoformat(value)
+    if not isinstance(value, str):
+        raise TypeError(f"the event's {name} is not text")
     return value
 
 

@@ -14,7 +14,6 @@ from licensing.domain.decider import (
     evolve,
     shown,
 )
-from licensing.domain.timestamps import parse_utc
 
 
 class ReplayRefused(Exception):
@@ -54,8 +53,9 @@ class RegisterReplay:
     ) -> None:  # fmt: skip
         """feed() for an event given by the keys a replay reads (a million times per verify)."""
         try:
-            # the event as the domain holds it (made as a plain tuple: the fields in order)
-            event = _new_tuple(LicenceEvent, (number, action, before, after, parse_utc(at), data,
+            # the event as the domain holds it (made as a plain tuple: the fields in order), its
+            # instant as the trail wrote it
+            event = _new_tuple(LicenceEvent, (number, action, before, after, at, data,
                                               None, None, None))  # fmt: skip
             self.licences[number] = evolve(self.licences.get(number), event)
         except (KeyError, TypeError, ValueError, InvalidOperation) as error:

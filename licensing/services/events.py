@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import Table
 
 from licensing.domain.chain import EVENT_FIELDS, canonical_json, seal
-from licensing.domain.decider import LicenceEvent
+from licensing.domain.decider import LicenceEvent, instant
 from licensing.domain.timestamps import format_utc
 from licensing.models import AuditEvent
 from licensing.services.context import Context
@@ -35,12 +35,12 @@ def append(write: Write, ctx: Context, event: LicenceEvent) -> dict[str, Any]:
             "actor": ctx.actor.name,
             "role": ctx.actor.role,
             "request_id": ctx.request_id,
-            "at": format_utc(event.at),
+            "at": format_utc(instant(event.at)),
             "prev": head.hash,
         }
     )
     write.insert(_TABLE, columns(sealed))
-    head.seq, head.hash, head.at = sealed["seq"], sealed["hash"], event.at
+    head.seq, head.hash, head.at = sealed["seq"], sealed["hash"], instant(event.at)
     write.actions.append(event.action)
     return sealed
 
