@@ -9,10 +9,11 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cache
+from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import func, or_, select
+from sqlalchemy import Table, func, or_, select
 from sqlalchemy.orm import Session
 
 from licensing import clock
@@ -24,12 +25,13 @@ from licensing.domain.text import NAME, normalise_text
 from licensing.models import User, db
 from licensing.services.context import Actor
 from licensing.services.tokens import secret_digest
-from licensing.services.transaction import write_transaction
+from licensing.services.transaction import Write, write_transaction
 
 PERSON_ROLES = PEOPLE
 ISSUER = "Licensing registry"
 _EMAIL = re.compile(r"[^@\s]{1,64}@[^@\s]{1,189}\.[^@\s]{1,60}")
 _hasher = PasswordHasher()
+USERS: Table = User.__table__  # type: ignore[assignment]
 
 
 @cache
@@ -102,18 +104,23 @@ def create(name: str, email: str, role: str, link_valid: timedelta) -> str:
         if taken is not None:
             field = "name" if taken.name == name else "email"
             raise InvalidFields({field: ["Another account already has this; choose another."]})
-        write.session.add(
-            User(
-                name=name,
-                email=email,
-                role=role,
-                totp_secret=new_totp_secret() if role == REGULATOR else None,
-                setup_hash=secret_digest(secret),
-                setup_expires_at=write.now + link_valid,
-                failed_sign_ins=0,
-                session_epoch=0,
-                created_at=write.now,
-            )
+        write.insert(
+            USERS,
+            {
+                "name": name,
+                "email": email,
+                "role": role,
+                "password_hash": None,
+                "totp_secret": new_totp_secret() if role == REGULATOR else None,
+                "totp_last_step": None,
+                "setup_hash": secret_digest(secret),
+                "setup_expires_at": write.now + link_valid,
+                "failed_sign_ins": 0,
+                "last_failure_at": None,
+                "session_epoch": 0,
+                "created_at": write.now,
+                "disabled_at": None,
+            },
         )
     return secret
 
@@ -126,15 +133,22 @@ def reset(name: str, link_valid: timedelta) -> str | None:
         user = _named(write.session, name)
         if user is None:
             return None
-        user.password_hash = None
-        user.totp_secret = new_totp_secret() if user.role == REGULATOR else None
-        user.totp_last_step = None
-        user.setup_hash = secret_digest(secret)
-        user.setup_expires_at = write.now + link_valid
-        user.failed_sign_ins = 0
-        user.last_failure_at = None
-        user.session_epoch += 1
-        user.disabled_at = None
+        _update(
+            write,
+            user,
+            ("session_epoch",),
+            {
+                "password_hash": None,
+                "totp_secret": new_totp_secret() if user.role == REGULATOR else None,
+                "totp_last_step": None,
+                "setup_hash": secret_digest(secret),
+                "setup_expires_at": write.now + link_valid,
+                "failed_sign_ins": 0,
+                "last_failure_at": None,
+                "session_epoch": user.session_epoch + 1,
+                "disabled_at": None,
+            },
+        )
     return secret
 
 
@@ -144,9 +158,16 @@ def disable(name: str) -> bool:
         user = _named(write.session, name)
         if user is None:
             return False
-        user.disabled_at = user.disabled_at or write.now
-        user.setup_hash = None
-        user.session_epoch += 1
+        _update(
+            write,
+            user,
+            ("session_epoch",),
+            {
+                "disabled_at": user.disabled_at or write.now,
+                "setup_hash": None,
+                "session_epoch": user.session_epoch + 1,
+            },
+        )
     return True
 
 
@@ -196,12 +217,19 @@ def complete_setup(
                 errors["code"] = ["This code is not the one your app shows now."]
         if errors:
             raise InvalidFields(errors)
-        user.password_hash = _hasher.hash(password)
-        user.totp_last_step = step
-        user.setup_hash = None
-        user.setup_expires_at = None
-        user.failed_sign_ins = 0
-        user.last_failure_at = None
+        _update(
+            write,
+            user,
+            ("setup_hash",),  # the link this answers: spent once
+            {
+                "password_hash": _hasher.hash(password),
+                "totp_last_step": step,
+                "setup_hash": None,
+                "setup_expires_at": None,
+                "failed_sign_ins": 0,
+                "last_failure_at": None,
+            },
+        )
     return True
 
 
@@ -220,20 +248,20 @@ def check_password(login: str, password: str, policy: SignInPolicy) -> Person:
             _refuse_while_blocked(user, policy, write.now)
         if not _verified(user.password_hash if usable and user else None, password):
             if user is not None and usable:
-                _count_failure(user, write.now)
-            refused = True
+                _count_failure(write, user)
+            person = None
         else:
-            refused = False
             assert user is not None
+            values: dict[str, Any] = {}
             if not user.totp_secret:
-                user.failed_sign_ins = 0
-                user.last_failure_at = None
+                values.update(failed_sign_ins=0, last_failure_at=None)
             if _hasher.check_needs_rehash(user.password_hash or ""):
-                user.password_hash = _hasher.hash(password)
-    if refused:  # raised after the commit, so the failure is counted
+                values["password_hash"] = _hasher.hash(password)
+            _update(write, user, ("password_hash", "failed_sign_ins"), values)
+            person = _person(user, needs_totp=bool(user.totp_secret))
+    if person is None:  # raised after the commit, so the failure is counted
         raise SignInRefused()
-    assert user is not None
-    return _person(user, needs_totp=bool(user.totp_secret))
+    return person
 
 
 def check_code(person: Person, code: str, policy: SignInPolicy) -> Person:
@@ -245,14 +273,18 @@ def check_code(person: Person, code: str, policy: SignInPolicy) -> Person:
         _refuse_while_blocked(user, policy, write.now)
         step = accepted_step(user.totp_secret, code, write.now, user.totp_last_step)
         if step is None:
-            _count_failure(user, write.now)
+            _count_failure(write, user)
         else:
-            user.totp_last_step = step
-            user.failed_sign_ins = 0
-            user.last_failure_at = None
-    if step is None:
+            _update(
+                write,
+                user,
+                ("session_epoch", "failed_sign_ins"),
+                {"totp_last_step": step, "failed_sign_ins": 0, "last_failure_at": None},
+            )
+            signed = _person(user, needs_totp=False)
+    if step is None:  # raised after the commit, so the failure is counted
         raise SignInRefused()
-    return _person(user, needs_totp=False)
+    return signed
 
 
 def signed_in(user_id: int, epoch: int) -> Person | None:
@@ -278,9 +310,19 @@ def _refuse_while_blocked(user: User, policy: SignInPolicy, now: datetime) -> No
         raise SignInRefused(until)
 
 
-def _count_failure(user: User, now: datetime) -> None:
-    user.failed_sign_ins += 1
-    user.last_failure_at = now
+def _count_failure(write: Write, user: User) -> None:
+    values = {"failed_sign_ins": user.failed_sign_ins + 1, "last_failure_at": write.now}
+    _update(write, user, ("failed_sign_ins",), values)
+
+
+def _update(write: Write, user: User, read: tuple[str, ...], values: dict[str, Any]) -> None:
+    """Queue the change of `values` in the user's row, only those that differ from what was read
+    (none: nothing is written). The row must still be as read: its id and the columns in `read`,
+    the ones the change was decided on (never None ones: `= NULL` matches no row)."""
+    changed = {name: value for name, value in values.items() if value != getattr(user, name)}
+    if changed:
+        keys = {"id": user.id, **{name: getattr(user, name) for name in read}}
+        write.update(USERS, keys, changed)
 
 
 def _verified(password_hash: str | None, password: str) -> bool:

@@ -17,13 +17,14 @@ from typing import Any
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from jwt.algorithms import OKPAlgorithm
-from sqlalchemy import select, update
+from sqlalchemy import Table, select
 
 from licensing.domain.jws import ALGORITHM, thumbprint
 from licensing.models import SigningKey, db
 from licensing.services.transaction import write_transaction
 
 log = logging.getLogger(__name__)
+_KEYS: Table = SigningKey.__table__  # type: ignore[assignment]
 
 
 @dataclass(frozen=True)
@@ -119,19 +120,28 @@ def publish(key: LoadedKey, *, retire_others: bool = False) -> None:
     write transaction serialises them, so the second finds the key there)."""
     with write_transaction() as write:
         session = write.session
-        if session.get(SigningKey, key.kid) is None:
-            session.add(
-                SigningKey(kid=key.kid, public_jwk=json.dumps(key.public_jwk), created_at=write.now)
+        row = session.get(SigningKey, key.kid)
+        if row is None:
+            write.insert(
+                _KEYS,
+                {
+                    "kid": key.kid,
+                    "public_jwk": json.dumps(key.public_jwk),
+                    "created_at": write.now,
+                    "retired_at": None,
+                },
             )
         if retire_others:
-            session.execute(
-                update(SigningKey)
-                .where(SigningKey.kid != key.kid, SigningKey.retired_at.is_(None))
-                .values(retired_at=write.now)
+            current = session.scalars(
+                select(SigningKey.kid).where(
+                    SigningKey.kid != key.kid, SigningKey.retired_at.is_(None)
+                )
             )
-            session.execute(
-                update(SigningKey).where(SigningKey.kid == key.kid).values(retired_at=None)
-            )
+            for kid in current:
+                write.update(_KEYS, {"kid": kid}, {"retired_at": write.now})
+            # a row inserted by this write is current already (and no row to update until commit)
+            if row is not None and row.retired_at is not None:
+                write.update(_KEYS, {"kid": key.kid}, {"retired_at": None})
 
 
 def _stamp(path: Path) -> tuple[int, int] | None:

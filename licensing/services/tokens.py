@@ -7,7 +7,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import Table, bindparam, select
 from sqlalchemy.orm import Session
 
 from licensing.domain.errors import InvalidFields
@@ -19,6 +19,7 @@ from licensing.services.context import Actor
 from licensing.services.transaction import write_transaction
 
 PREFIX = "lic_"
+TOKENS: Table = ApiToken.__table__  # type: ignore[assignment]
 # every authenticated request runs this: built once, so SQLAlchemy keys and compiles it once
 _ACTIVE = select(ApiToken.id, ApiToken.name, ApiToken.role, ApiToken.holder_bin).where(
     ApiToken.token_hash == bindparam("digest"), ApiToken.revoked_at.is_(None)
@@ -57,14 +58,16 @@ def create(name: str, role: str, holder_bin: str | None = None) -> str:
             raise InvalidFields(
                 {"name": ["An active token already has this name; revoke it first."]}
             )
-        write.session.add(
-            ApiToken(
-                name=name,
-                role=role,
-                holder_bin=holder_bin if role == MINER else None,
-                token_hash=secret_digest(secret),
-                created_at=write.now,
-            )
+        write.insert(
+            TOKENS,
+            {
+                "name": name,
+                "role": role,
+                "holder_bin": holder_bin if role == MINER else None,
+                "token_hash": secret_digest(secret),
+                "created_at": write.now,
+                "revoked_at": None,
+            },
         )
     return secret
 
@@ -75,7 +78,8 @@ def revoke(name: str) -> bool:
         token = _active(write.session, name)
         if token is None:
             return False
-        token.revoked_at = write.now
+        # the head's lock keeps it active until commit: its id alone names the row
+        write.update(TOKENS, {"id": token.id}, {"revoked_at": write.now})
     return True
 
 
