@@ -120,8 +120,6 @@ class Licence(db.Model):
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
 
-    # a concurrent writer that slipped past the row lock fails with StaleDataError, never overwrites
-    __mapper_args__ = {"version_id_col": version}
     __table_args__ = (
         CheckConstraint(_one_of("status", STATES), name="status"),
         CheckConstraint(_one_of("subtype", SUBTYPES), name="subtype"),

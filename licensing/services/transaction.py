@@ -84,9 +84,10 @@ class Write:
     actions: list[str] = field(default_factory=list)  # of the events appended, for the metrics
     changes: list[_Change] = field(default_factory=list)
 
-    # Queued changes run at commit, in order, after the session's own pending changes: on
-    # PostgreSQL as one statement (one round trip while the head is locked). Each must change
-    # exactly one row; one that changes none (a version that moved on) undoes the whole write.
+    # The one way a write changes a row. Queued changes run at commit, in order: on PostgreSQL
+    # as one statement (one round trip while the head is locked). Each must change exactly one
+    # row; one that changes none (a version that moved on) undoes the whole write. Reads go
+    # through `session` as usual; a row changed through the session instead is refused.
 
     def insert(self, table: Table, row: Mapping[str, Any]) -> None:
         """Queue the INSERT of one row (every column but a generated id)."""
@@ -134,7 +135,8 @@ def write_transaction(
         now = clock.now()
         write = Write(session, Head(seq, hash_, at), max(now, at) if at else now, locked)
         yield write
-        session.flush()
+        if session.new or session.deleted or any(session.is_modified(o) for o in session.dirty):
+            raise RuntimeError("a write changes rows through Write.insert and Write.update only")
         if write.head.seq != seq:
             head = write.head
             write.update(
