@@ -7,12 +7,10 @@ from typing import Any
 import marshmallow as ma
 from flask.views import MethodView
 from marshmallow import fields
-from sqlalchemy import text
-from sqlalchemy.exc import SQLAlchemyError
 
 from licensing.api.parsing import Blueprint
 from licensing.api.problems import problem
-from licensing.models import db
+from licensing.services import readiness
 
 blp = Blueprint("health", __name__, description="Health checks")
 
@@ -35,9 +33,6 @@ class Readiness(MethodView):
     @blp.alt_response(503, description="The database cannot be reached or has no schema")
     def get(self) -> Any:
         """The process can reach its database and the schema is in place."""
-        try:
-            db.session.execute(text("SELECT seq FROM audit_head WHERE id = 1")).one()
-        except SQLAlchemyError:
-            db.session.rollback()
+        if readiness.chain_head_seq() is None:
             return problem(503, "The database cannot be reached, or `db upgrade` has not run.")
         return {"status": "ok"}

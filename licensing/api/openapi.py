@@ -13,6 +13,7 @@ from werkzeug.routing import Rule
 from licensing.api.caller import KEY_PATTERN
 from licensing.api.problems import DETAILS, MEDIA_TYPE
 from licensing.api.schemas import ProblemSchema, ValidationProblemSchema
+from licensing.domain.lifecycle import STATUS_ACTIONS
 from licensing.http.ratelimit import is_public_limited
 
 PROBLEM, VALIDATION_PROBLEM = "Problem", "ValidationProblem"
@@ -48,20 +49,16 @@ REASONS = {
 NEW_LICENCE_LINKS = {
     "get_licences_licence": "Read the new licence",
     "patch_licences_licence": "Amend the new licence",
-    "post_licences_suspend": "Suspend the new licence",
-    "post_licences_resume": "Resume the new licence",
-    "post_licences_revoke": "Revoke the new licence",
+    **{
+        f"post_licences_{action}": f"{action.capitalize()} the new licence"
+        for action in STATUS_ACTIONS
+    },
     "get_licences_history": "The new licence's history",
     "get_status_status": "The new licence's public status",
 }
 LINKS = {("post_licences_licences", 201): NEW_LICENCE_LINKS}
 # Operations whose links must also carry the licence's ETag (they honour `If-Match`).
-_VERSIONED = {
-    "patch_licences_licence",
-    "post_licences_suspend",
-    "post_licences_resume",
-    "post_licences_revoke",
-}
+_VERSIONED = {"patch_licences_licence", *(f"post_licences_{action}" for action in STATUS_ACTIONS)}
 
 
 class ProblemsPlugin(BasePlugin):

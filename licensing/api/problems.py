@@ -18,7 +18,7 @@ from licensing.domain.errors import (
     LicenceNotFound,
     VersionMismatch,
 )
-from licensing.services.errors import ConcurrentChange, DatabaseBusy, DatabaseUnavailable
+from licensing.services.failures import ConcurrentChange, DatabaseBusy, DatabaseUnavailable
 
 MEDIA_TYPE = "application/problem+json"
 TYPE_BASE = "urn:licensing:problem:"

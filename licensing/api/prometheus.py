@@ -4,37 +4,31 @@ LICENSING_METRICS_ALLOW names; everyone else finds nothing there."""
 from __future__ import annotations
 
 from ipaddress import ip_address
-from typing import Any
 
 from flask import Blueprint, Flask, Response, current_app, request
-from sqlalchemy import event, text
-from sqlalchemy.exc import SQLAlchemyError
 
 from licensing import metrics
 from licensing.api.problems import problem
 from licensing.config import MetricsAllow
-from licensing.models import db
-from licensing.services import tokens
+from licensing.services import readiness, tokens
 
 blp = Blueprint("metrics", __name__)
 
 
 def init_app(app: Flask) -> None:
     app.register_blueprint(blp)
-    with app.app_context():
-        pool = db.engine.pool
-    size = getattr(pool, "size", None)
-    metrics.POOL_SIZE.inc(size() if callable(size) else 1)
     # the pool is this process's own: count its checkouts into the shared gauge
-    event.listen(pool, "checkout", lambda *_: metrics.POOL_IN_USE.inc())
-    event.listen(pool, "checkin", lambda *_: metrics.POOL_IN_USE.dec())
+    with app.app_context():
+        readiness.watch_pool(
+            metrics.POOL_SIZE.inc, metrics.POOL_IN_USE.inc, metrics.POOL_IN_USE.dec
+        )
 
 
 @blp.get("/metrics")
 def scrape() -> Response:
     if not _allowed(current_app.config["LICENSING_METRICS_ALLOW"]):
         return problem(404)
-    body = metrics.exposition(_chain_head_seq)
+    body = metrics.exposition(readiness.chain_head_seq)
     return Response(body, content_type=metrics.CONTENT_TYPE_LATEST)
 
 
@@ -51,11 +45,3 @@ def _allowed(allow: MetricsAllow) -> bool:
         actor = tokens.authenticate(secret.strip())
         return actor is not None and actor.role in allow.roles
     return False
-
-
-def _chain_head_seq() -> Any:
-    try:
-        return db.session.execute(text("SELECT seq FROM audit_head WHERE id = 1")).scalar_one()
-    except SQLAlchemyError:
-        db.session.rollback()
-        return None

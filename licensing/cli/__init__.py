@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from flask import Flask
 
+from licensing.cli.audit import audit_cli
 from licensing.cli.keys import keys_cli, statements_cli
 from licensing.cli.people import tokens_cli, users_cli
 from licensing.cli.register import demo_command, reason_codes_command
-from licensing.cli.trail import audit_cli
 
 # db backup joins Flask-Migrate's `db` group when licensing.cli.register is imported
 

@@ -8,11 +8,10 @@ import re
 import sys
 
 import click
-from sqlalchemy import inspect
 
 from licensing.domain.errors import InvalidFields
 from licensing.domain.jws import MAX_TOKEN_CHARS
-from licensing.models import db
+from licensing.services import readiness
 
 
 def refuse(error: InvalidFields) -> None:
@@ -22,7 +21,7 @@ def refuse(error: InvalidFields) -> None:
 
 
 def require_schema() -> None:
-    if not inspect(db.engine).has_table("audit_head"):
+    if not readiness.has_schema():
         raise click.ClickException(
             "the database has no schema: run `flask --app licensing db upgrade`"
         )

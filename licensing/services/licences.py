@@ -22,14 +22,14 @@ from licensing.domain.errors import LicenceNotFound
 from licensing.domain.licence import Application, format_number, is_licence_number
 from licensing.domain.lifecycle import ISSUE, SUSPENDED
 from licensing.models import AuditEvent, Licence, LicenceSerial, db
-from licensing.services import events, idempotency, register
+from licensing.services import events, idempotency, recording
 from licensing.services.context import Actor, Context
 from licensing.services.listing import contains, contains_any_case, paginate, standing_is
 from licensing.services.results import LicenceView, Outcome, Page
 from licensing.services.transaction import Write, with_head, write_transaction
 
 # The statements that lock what a write decides on, with the chain head, built once.
-_LICENCES = register.LICENCES
+_LICENCES = recording.LICENCES
 _SERIALS: Table = LicenceSerial.__table__  # type: ignore[assignment]
 _WITH_LICENCE = with_head(_LICENCES).where(_LICENCES.c.number == bindparam("number"))
 _LOCK = _WITH_LICENCE.with_for_update()
@@ -61,7 +61,7 @@ def issue(ctx: Context, application: Application) -> Outcome:
             return replayed
         year = (application.issued_on or ctx.policy.today(write.now)).year
         command = Issue(_next_number(write, year), application)
-        issued = register.carry_out(write, ctx, None, command)
+        issued = recording.carry_out(write, ctx, None, command)
         view = LicenceView.of(issued, ctx.policy.today(write.now))
         return idempotency.remember(write, ctx, request_fingerprint, view)
 
@@ -73,7 +73,7 @@ def change_status(ctx: Context, number: str, command: ChangeStatus) -> Outcome:
     with write_transaction(*_lock(ctx.actor, number)) as write:
         if replayed := idempotency.replay(write, ctx, request_fingerprint):
             return replayed
-        changed = register.carry_out(write, ctx, _locked(write, number), command)
+        changed = recording.carry_out(write, ctx, _locked(write, number), command)
         view = LicenceView.of(changed, ctx.policy.today(write.now))
         return idempotency.remember(write, ctx, request_fingerprint, view)
 
@@ -81,7 +81,7 @@ def change_status(ctx: Context, number: str, command: ChangeStatus) -> Outcome:
 def amend(ctx: Context, number: str, command: Amend) -> LicenceView:
     """Change a licence's details. Changing nothing is no amendment: no event, no new version."""
     with write_transaction(*_lock(ctx.actor, number)) as write:
-        amended = register.carry_out(write, ctx, _locked(write, number), command)
+        amended = recording.carry_out(write, ctx, _locked(write, number), command)
         return LicenceView.of(amended, ctx.policy.today(write.now))
 
 
@@ -109,7 +109,7 @@ def preview_issue(ctx: Context, application: Application) -> Preview:
 
 def preview(ctx: Context, number: str, command: Amend | ChangeStatus) -> Preview:
     """What `command` would do to the licence now, checked as recording it checks it."""
-    state = register.state_of(_visible(db.session, ctx.actor, number))
+    state = recording.state_of(_visible(db.session, ctx.actor, number))
     now = clock.now()
     today = ctx.policy.today(now)
     event = decide(state, command, ctx.policy, now)
@@ -118,7 +118,7 @@ def preview(ctx: Context, number: str, command: Amend | ChangeStatus) -> Preview
 
 
 def get(ctx: Context, number: str) -> LicenceView:
-    state = register.state_of(_visible(db.session, ctx.actor, number))
+    state = recording.state_of(_visible(db.session, ctx.actor, number))
     return LicenceView.of(state, ctx.policy.today(clock.now()))
 
 
@@ -158,7 +158,7 @@ def find(ctx: Context, filters: Filters, page: int, page_size: int) -> Page[Lice
         query.order_by(Licence.id),
         page,
         page_size,
-        lambda row: LicenceView.of(register.state_of(row), today),
+        lambda row: LicenceView.of(recording.state_of(row), today),
     )
 
 
@@ -180,7 +180,7 @@ def _locked(write: Write, number: str) -> LicenceState:
     number, or not this actor's)."""
     if write.locked is None:
         raise LicenceNotFound(number)
-    return register.state_of(write.locked)
+    return recording.state_of(write.locked)
 
 
 def _lock(actor: Actor, number: str) -> tuple[Select[Any], dict[str, Any]]:

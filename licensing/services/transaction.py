@@ -29,7 +29,7 @@ from sqlalchemy.sql.dml import Insert, Update
 from licensing import clock, metrics
 from licensing.database import IMMEDIATE
 from licensing.models import ChainHead, db
-from licensing.services.errors import ConcurrentChange, DatabaseBusy, DatabaseUnavailable
+from licensing.services.failures import ConcurrentChange, DatabaseBusy, DatabaseUnavailable
 
 
 @dataclass(frozen=True)

@@ -3,17 +3,19 @@ replay of its events, both read from one snapshot."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, BinaryIO
 
 from sqlalchemy import Connection, LargeBinary, cast, func, literal, select, type_coerce
 
+from licensing.domain import checkpoints
 from licensing.domain.chain import GENESIS
 from licensing.domain.decider import LicenceState
 from licensing.domain.replay import ROW_FIELDS, RegisterReplay, ReplayRefused
 from licensing.domain.replay import differences as row_differences
 from licensing.domain.trail import Finding, TrailCheck
+from licensing.fastpaths.trail_parallel import check_export
 from licensing.fastpaths.trail_walk import FastTrailCheck
 from licensing.models import AuditEvent, ChainHead, Licence, db
 from licensing.services.audit_trail import COLUMNS, ROWS_PER_FETCH
@@ -70,6 +72,16 @@ def verify() -> Verification:
         if walk.finding is None and refused is None:
             disagreement = _register_disagreement(connection, register.licences)
     return _verification(walk, refused, disagreement)
+
+
+def verify_export(
+    export: BinaryIO, kept: Sequence[str], keys: Mapping[str, Any] | None
+) -> FastTrailCheck:
+    """Check an export offline, with no database: every hash, every link, and that it still
+    reproduces each kept checkpoint (compact JWS, genuine by `keys`); CheckpointRefused for one
+    that is not."""
+    anchors = [checkpoints.read(token, keys or {}) for token in kept]
+    return check_export(export, anchors)
 
 
 def _stored_events(connection: Connection) -> Iterator[Sequence[Any]]:

@@ -38,7 +38,7 @@ from licensing.domain.replay import ROW_FIELDS
 from licensing.domain.status_changes import StatusChange
 from licensing.domain.timestamps import parse_utc
 from licensing.models import AuditEvent, Licence, db
-from licensing.services import events, licences, register
+from licensing.services import events, licences, recording
 from licensing.services.context import Actor, Context
 from licensing.services.transaction import with_head, write_transaction
 from tests.conftest import Clock
@@ -178,15 +178,15 @@ def test_one_write_records_a_decision_on_many_licences(app: Flask, clock: Clock)
             "violation_found", "Проверка.", "ст. 9", Decision("5-ЛЦ/2026", today, "licensor"),
             today + timedelta(days=60),
         )  # fmt: skip
-        table = register.LICENCES
+        table = recording.LICENCES
         lock = with_head(table).where(table.c.number.in_(numbers)).with_for_update()
         with write_transaction(lock) as write:
             query = sa.select(Licence).where(Licence.number.in_(numbers))
             for row in write.session.scalars(query):
-                state = register.state_of(row)
+                state = recording.state_of(row)
                 event = decide(state, ChangeStatus("suspend", change), ctx.policy, write.now)
                 assert event is not None
-                register.record(write, ctx, state, event)
+                recording.record(write, ctx, state, event)
         assert {licences.get(ctx, n).status for n in numbers} == {"suspended"}
     assert written(app) == (3, 6)
     assert register_rows(app) == {

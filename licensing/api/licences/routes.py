@@ -90,7 +90,7 @@ class Licence(MethodView):
 
 
 def _status_change(action: str, schema: type[StatusChangeSchema]) -> None:
-    class StatusChange(MethodView):
+    class StatusAction(MethodView):
         @requires(REGULATOR)
         @blp.arguments(schema)
         @blp.response(200, LicenceSchema)
@@ -103,11 +103,11 @@ def _status_change(action: str, schema: type[StatusChangeSchema]) -> None:
             command = ChangeStatus(action, change, expected_versions(required=False))
             return answer_outcome(licences.change_status(current_context(), number, command))
 
-    StatusChange.post.__doc__ = (
+    StatusAction.post.__doc__ = (
         f"{action.capitalize()} a licence. `If-Match` is honoured when sent."
     )
-    StatusChange.__name__ = action.capitalize()
-    blp.route(f"/<number>/{action}")(StatusChange)
+    StatusAction.__name__ = action.capitalize()
+    blp.route(f"/<number>/{action}")(StatusAction)
 
 
 for _action in STATUS_ACTIONS:

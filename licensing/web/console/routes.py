@@ -39,7 +39,7 @@ from licensing.services import accounts, audit_trail, licences, verification, wo
 from licensing.services.accounts import SignInRefused
 from licensing.services.audit_trail import TrailFilters
 from licensing.services.context import Context, IdempotencyKey
-from licensing.services.errors import ConcurrentChange
+from licensing.services.failures import ConcurrentChange
 from licensing.services.licences import Filters
 from licensing.web import pages
 from licensing.web.console import forms, staff, status_form

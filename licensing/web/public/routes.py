@@ -30,7 +30,7 @@ from licensing.domain.standing import STANDINGS
 from licensing.domain.timestamps import parse_utc
 from licensing.http.ratelimit import public_limit
 from licensing.services import public, statements
-from licensing.services.errors import DatabaseBusy, DatabaseUnavailable
+from licensing.services.failures import DatabaseBusy, DatabaseUnavailable
 from licensing.web import pages
 from licensing.web.lifecycle_picture import lifecycle_svg
 from licensing.web.qr import qr_svg

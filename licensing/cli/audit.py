@@ -14,7 +14,6 @@ from licensing.cli.arguments import INSTANT_FORMATS, jws_text, require_schema
 from licensing.domain import checkpoints
 from licensing.domain.exports import EXPORT_FORMATS
 from licensing.domain.lifecycle import ACTIONS
-from licensing.fastpaths.trail_parallel import check_export
 from licensing.services import (
     audit_trail,
     verification,
@@ -108,7 +107,7 @@ def export_trail(
 def verify_export(export_file: BinaryIO, kept: tuple[str, ...], jwks: BinaryIO | None) -> None:
     """Check an NDJSON export offline, with no database: every hash, every link, and that it still
     reproduces each kept checkpoint. Exit 0 only when all holds."""
-    anchors = []
+    keys = None
     if kept:
         if jwks is None:
             raise click.UsageError("checking a checkpoint needs the registry's keys: give --jwks")
@@ -116,17 +115,15 @@ def verify_export(export_file: BinaryIO, kept: tuple[str, ...], jwks: BinaryIO |
             keys = json.load(jwks)
         except ValueError:
             raise click.BadParameter("not a JSON key set", param_hint="--jwks") from None
-        for given in kept:
-            token = jws_text(given, "checkpoint", "--checkpoint")
-            try:
-                anchors.append(checkpoints.read(token, keys))
-            except checkpoints.CheckpointRefused as error:
-                click.echo(f"checkpoint refused: {error}", err=True)
-                sys.exit(1)
-    walk = check_export(export_file, anchors)
+    tokens = [jws_text(given, "checkpoint", "--checkpoint") for given in kept]
+    try:
+        walk = verification.verify_export(export_file, tokens, keys)
+    except checkpoints.CheckpointRefused as error:
+        click.echo(f"checkpoint refused: {error}", err=True)
+        sys.exit(1)
     if walk.finding is None:
         head = f"seq {walk.head.seq} ({walk.head.hash})" if walk.head else "no events"
-        reached = f"; reproduces {len(anchors)} checkpoint(s)" if anchors else ""
+        reached = f"; reproduces {len(tokens)} checkpoint(s)" if tokens else ""
         click.echo(f"ok: {walk.events_checked} events hold; head {head}{reached}")
         return
     where = f"line {walk.finding.line}" if walk.finding.line else "end of file"
