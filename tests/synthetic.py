@@ -12,7 +12,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from licensing.domain.chain import GENESIS, canonical_json, seal
+from licensing.domain.chain import GENESIS, canonical_json
 from licensing.domain.decider import (
     Amend,
     ChangeStatus,
@@ -23,12 +23,13 @@ from licensing.domain.decider import (
     decide,
     evolve,
 )
+from licensing.domain.decider import sealed as chained
 from licensing.domain.decisions import Decision
 from licensing.domain.licence import Application
 from licensing.domain.policy import Policy
 from licensing.domain.replay import ROW_FIELDS
 from licensing.domain.status_changes import StatusChange
-from licensing.domain.timestamps import format_utc, parse_utc
+from licensing.domain.timestamps import parse_utc
 from licensing.models import Licence
 
 LICENCES = 1000
@@ -84,24 +85,10 @@ def events(
         state = licences[number] if visit else None
         event = _decided(seq, visit, state)
         licences[number] = evolve(state, event)
-        sealed = seal(
-            {
-                "seq": seq,
-                "licence": number,
-                "action": event.action,
-                "from": event.from_status,
-                "to": event.to_status,
-                "reason_code": event.reason_code,
-                "reason": event.reason,
-                "legal_basis": event.legal_basis,
-                "data": event.data,
-                "actor": "Almaty office",
-                "role": "regulator",
-                "request_id": f"{seq:032x}",
-                "at": format_utc(event.at),
-                "prev": prev,
-            }
-        )
+        sealed = chained(
+            event, seq=seq, prev=prev, actor="Almaty office", role="regulator",
+            request_id=f"{seq:032x}",
+        )  # fmt: skip
         prev = sealed["hash"]
         yield (
             seq, number, event.action, event.from_status, event.to_status, event.reason_code,

@@ -13,6 +13,7 @@ from types import MappingProxyType
 from typing import Any, NamedTuple
 
 from licensing.domain import lifecycle
+from licensing.domain.chain import seal
 from licensing.domain.errors import VersionMismatch
 from licensing.domain.licence import (
     AMENDABLE,
@@ -300,6 +301,31 @@ def _amend(state: LicenceState, name: str, old: Any, new: Any) -> Any:
             f"it leave it {shown(getattr(state, name))}"
         )
     return new
+
+
+def sealed(
+    event: LicenceEvent, *, seq: int, prev: str, actor: str, role: str, request_id: str
+) -> dict[str, Any]:
+    """The event as the trail records it (design, section 4): what happened, who asked in which
+    request, chained after `prev` at `seq`, and sealed with its hash."""
+    return seal(
+        {
+            "seq": seq,
+            "licence": event.licence,
+            "action": event.action,
+            "from": event.from_status,
+            "to": event.to_status,
+            "reason_code": event.reason_code,
+            "reason": event.reason,
+            "legal_basis": event.legal_basis,
+            "data": event.data,
+            "actor": actor,
+            "role": role,
+            "request_id": request_id,
+            "at": format_utc(instant(event.at)),
+            "prev": prev,
+        }
+    )
 
 
 def shown(value: Any) -> str:

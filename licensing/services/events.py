@@ -8,9 +8,8 @@ from typing import Any
 
 from sqlalchemy import Table
 
-from licensing.domain.chain import EVENT_FIELDS, canonical_json, seal
-from licensing.domain.decider import LicenceEvent, instant
-from licensing.domain.timestamps import format_utc
+from licensing.domain.chain import EVENT_FIELDS, canonical_json
+from licensing.domain.decider import LicenceEvent, instant, sealed
 from licensing.models import AuditEvent
 from licensing.services.context import Context
 from licensing.services.transaction import Write
@@ -21,28 +20,18 @@ _TABLE: Table = AuditEvent.__table__  # type: ignore[assignment]
 def append(write: Write, ctx: Context, event: LicenceEvent) -> dict[str, Any]:
     """Chain one event onto the head, inside the caller's write transaction."""
     head = write.head
-    sealed = seal(
-        {
-            "seq": head.seq + 1,
-            "licence": event.licence,
-            "action": event.action,
-            "from": event.from_status,
-            "to": event.to_status,
-            "reason_code": event.reason_code,
-            "reason": event.reason,
-            "legal_basis": event.legal_basis,
-            "data": event.data,
-            "actor": ctx.actor.name,
-            "role": ctx.actor.role,
-            "request_id": ctx.request_id,
-            "at": format_utc(instant(event.at)),
-            "prev": head.hash,
-        }
+    record = sealed(
+        event,
+        seq=head.seq + 1,
+        prev=head.hash,
+        actor=ctx.actor.name,
+        role=ctx.actor.role,
+        request_id=ctx.request_id,
     )
-    write.insert(_TABLE, columns(sealed))
-    head.seq, head.hash, head.at = sealed["seq"], sealed["hash"], instant(event.at)
+    write.insert(_TABLE, columns(record))
+    head.seq, head.hash, head.at = record["seq"], record["hash"], instant(event.at)
     write.actions.append(event.action)
-    return sealed
+    return record
 
 
 def columns(event: dict[str, Any]) -> dict[str, Any]:
