@@ -74,7 +74,7 @@ _ENDS = lifecycle.ENDS
 _new_tuple = tuple.__new__  # a named tuple from its values, without the keyword plumbing
 _VERSION, _UPDATED_AT = _INDEX["version"], _INDEX["updated_at"]
 # the fields a status move makes anew, in order (evolve spells them out: replay makes a million)
-_STATUS = STATE_FIELDS.index("status")
+_STATUS = _INDEX["status"]
 assert STATE_FIELDS[_STATUS:] == (
     "status",
     "status_since",

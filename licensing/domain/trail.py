@@ -23,7 +23,7 @@ class CheckedLine(NamedTuple):
     prev: str | None
     hash: str | None
     problem: str | None  # why the line's own content does not hold; None when it does
-    event: dict[str, Any] | None = None  # only when asked for (see check_line)
+    event: dict[str, Any] | None = None  # the event as decoded, when it could be
 
 
 class StoredEvent(NamedTuple):
@@ -46,9 +46,8 @@ class StoredEvent(NamedTuple):
     hash: str
 
 
-def check_line(line: bytes, *, keep_event: bool = False) -> CheckedLine:
-    """One exported line judged on its own: is it an event whose hash matches its contents?
-    (The event is always kept; `keep_event` is the fast walk's option.)"""
+def check_line(line: bytes) -> CheckedLine:
+    """One exported line judged on its own: is it an event whose hash matches its contents?"""
     try:
         event = json.loads(line)
     except (ValueError, UnicodeDecodeError):
@@ -67,8 +66,8 @@ def check_line(line: bytes, *, keep_event: bool = False) -> CheckedLine:
 def check_stored(line: bytes, columns: Sequence[Any]) -> CheckedLine:
     """An event as the database keeps it: its line judged as check_line judges it, then each
     column (EVENT_FIELDS order, `data` as JSON text) against the line: the same value, and `data`
-    the canonical JSON of the line's data. The event is kept."""
-    checked = check_line(line, keep_event=True)
+    the canonical JSON of the line's data."""
+    checked = check_line(line)
     if checked.problem is None and (problem := projection_problem(checked.event, columns)):
         checked = checked._replace(problem=problem)
     return checked

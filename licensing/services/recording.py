@@ -16,6 +16,7 @@ from licensing.domain.decider import (
     decide,
     evolve,
 )
+from licensing.domain.replay import ROW_FIELDS
 from licensing.models import Licence
 from licensing.services import events
 from licensing.services.context import Context
@@ -47,18 +48,15 @@ def record(
     """The licence after `event`, stored and its event chained, inside `write`."""
     after = evolve(state, event)
     if state is None:
-        write.insert(LICENCES, _columns(after, STATE_FIELDS))
+        write.insert(LICENCES, {name: getattr(after, name) for name in ROW_FIELDS})
     else:
-        changed = [name for name in STATE_FIELDS if getattr(after, name) != getattr(state, name)]
+        changed = {
+            name: new
+            for name in ROW_FIELDS
+            if (new := getattr(after, name)) != getattr(state, name)
+        }
         # the row is the one at the version decided on: one that moved on matches nothing
         keys = {"number": state.number, "version": state.version}
-        write.update(LICENCES, keys, _columns(after, changed))
+        write.update(LICENCES, keys, changed)
     events.append(write, ctx, event)
     return after
-
-
-def _columns(state: LicenceState, names: Any) -> dict[str, Any]:
-    row = {name: getattr(state, name) for name in names}
-    if "holder_name" in row:
-        row["holder_name_folded"] = state.holder_name_folded
-    return row
