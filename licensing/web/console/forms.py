@@ -40,7 +40,7 @@ _TYPES = {f.name: f.type for f in fields(Application)}
 INPUTS = {
     f.name: Input(
         f.name,
-        "date" if _TYPES[f.name].startswith("date") else "text",
+        "date" if f.type.startswith("date") else "text",
         f.default is MISSING and f.name not in CHOICES,
         CHOICES.get(f.name),
     )
