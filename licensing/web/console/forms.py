@@ -3,6 +3,7 @@ read (a date that is no date) is reported next to it, like the domain's own refu
 
 from __future__ import annotations
 
+import re
 import secrets
 from collections.abc import Mapping
 from dataclasses import MISSING, dataclass, fields
@@ -12,7 +13,6 @@ from typing import Any
 
 from flask_babel import gettext as _
 
-from licensing.domain.decider import Versions
 from licensing.domain.errors import InvalidFields
 from licensing.domain.licence import AMENDABLE, CHOICES, ISSUED_FIELDS, Application
 
@@ -88,12 +88,6 @@ def version(form: Mapping[str, str]) -> int | None:
     return int(text) if text.isascii() and text.isdigit() and len(text) < 10 else None
 
 
-def versions(version: int | None) -> Versions:
-    """The form's condition on the licence's version: the one it was opened at. A form that lost
-    its version can be at none, so it changes nothing."""
-    return frozenset() if version is None else frozenset({version})
-
-
 def new_form_key() -> str:
     """One per confirmation page: posting that page twice is one request, not two."""
     return secrets.token_urlsafe(24)
@@ -104,9 +98,16 @@ def form_key(form: Mapping[str, str]) -> str | None:
     return key if 20 <= len(key) <= 64 and key.isascii() and key.isprintable() else None
 
 
+# What a person types for a number and a day: ASCII digits only (Decimal and date would also
+# take other scripts' digits, underscores and ISO week dates, and record them as something else).
+_NUMBER = re.compile(r"[+-]?(?:[0-9]+(?:[.,][0-9]*)?|[.,][0-9]+)")
+_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
 def _decimal(text: str, field: str, errors: dict[str, list[str]]) -> Decimal | None:
+    text = text.strip()
     try:
-        value = Decimal(text.strip().replace(",", "."))
+        value = Decimal(text.replace(",", ".")) if _NUMBER.fullmatch(text) else None
     except InvalidOperation:
         value = None
     if value is None or not value.is_finite():
@@ -120,7 +121,7 @@ def _day(text: str, field: str, errors: dict[str, list[str]], *, optional: bool)
     if not text and optional:
         return None
     try:
-        return date.fromisoformat(text) if len(text) == 10 else date.fromisoformat("x")
+        return date.fromisoformat(text) if _DAY.fullmatch(text) else date.fromisoformat("x")
     except ValueError:
         errors[field] = [_("Give a date as YYYY-MM-DD.")]
         return None

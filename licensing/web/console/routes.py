@@ -25,6 +25,7 @@ from licensing.domain import lifecycle
 from licensing.domain.decider import Amend, ChangeStatus
 from licensing.domain.errors import (
     ActionNotAllowed,
+    IdempotencyKeyReused,
     InvalidFields,
     LicenceNotFound,
     VersionMismatch,
@@ -35,6 +36,7 @@ from licensing.domain.lifecycle import STATUS_ACTIONS
 from licensing.domain.regions import REGIONS
 from licensing.domain.roles import AUDITOR, PEOPLE, REGULATOR
 from licensing.domain.standing import STANDINGS
+from licensing.domain.timestamps import EARLIEST, LATEST
 from licensing.services import accounts, audit_trail, licences, verification, worklists
 from licensing.services.accounts import SignInRefused
 from licensing.services.audit_trail import TrailFilters
@@ -193,6 +195,8 @@ def issue() -> Any:
     values = forms.given(request.form, ISSUED_FIELDS)
     if request.method == "GET":
         return _page("console/issue.html", values=values, errors={}, choices=_choices())
+    if request.form.get("edit"):  # back from the review to the form, as typed
+        return _page("console/issue.html", values=values, errors={}, choices=_choices())
     ctx = staff.context()
     try:
         application = forms.application(values)
@@ -223,12 +227,14 @@ def amend(number: str) -> Any:
                      errors={}, choices=_choices())  # fmt: skip
     values = forms.given(request.form, (*AMENDABLE, "reason", "legal_basis"))
     version = forms.version(request.form)
+    if version is None:  # every form the console makes carries the version it was opened at
+        abort(400)
     render = _form_renderer("console/amend.html", licence=view, version=version, values=values)
     try:
         changes = forms.amendment(values, current)
         command = Amend(
             changes, values["reason"] or None, values["legal_basis"] or None,
-            forms.versions(version),
+            frozenset({version}),
         )  # fmt: skip
         if not request.form.get("confirm"):
             return _page("console/amend_review.html", licence=view, version=version,
@@ -268,8 +274,10 @@ def change_status(number: str, action: str) -> Any:
                      **common)  # fmt: skip
     values = forms.given(request.form, status_form.FIELDS)
     version = forms.version(request.form)
+    if version is None:  # every form the console makes carries the version it was opened at
+        abort(400)
     try:
-        command = ChangeStatus(action, status_form.read(action, values), forms.versions(version))
+        command = ChangeStatus(action, status_form.read(action, values), frozenset({version}))
         if not request.form.get("confirm"):
             return _page("console/status_review.html", version=version, values=values,
                          preview=licences.preview(ctx, number, command),
@@ -394,6 +402,9 @@ def _instant(text: str, field: str, errors: dict[str, list[str]]) -> datetime | 
     day = forms.day(text, field, errors) if text.strip() else None
     if day is None:
         return None
+    if not EARLIEST.year < day.year < LATEST.year:  # no trail holds it, nor can UTC reach it
+        errors[field] = [_("Give a date as YYYY-MM-DD.")]
+        return None
     return datetime.combine(day, time(), current_app.config["LICENSING_POLICY"].timezone)
 
 
@@ -439,6 +450,12 @@ def _next() -> str:
     if safe and not target.startswith("/console/sign") and len(target) < 2000:
         return target
     return url_for(".dashboard")
+
+
+@blp.errorhandler(IdempotencyKeyReused)
+def _form_reused(_error: IdempotencyKeyReused) -> Response:
+    # a confirmation page's key posted again with other values: not a form this console made
+    return pages.error_page(400)
 
 
 @blp.errorhandler(LicenceNotFound)
