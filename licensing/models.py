@@ -8,6 +8,7 @@ from typing import Any
 
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import (
+    BigInteger,
     CheckConstraint,
     Date,
     DateTime,
@@ -15,6 +16,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     Numeric,
     String,
@@ -183,8 +185,26 @@ class ChainHead(db.Model):
     seq: Mapped[int]
     hash: Mapped[str] = mapped_column(String(64))
     at: Mapped[datetime | None]
+    # the Merkle tree's frontier (domain/merkle.py): the hashes of its perfect subtrees, largest
+    # first, joined; the tree's root and its next append need nothing else
+    tree: Mapped[bytes] = mapped_column(LargeBinary, default=b"", server_default="")
 
     __table_args__ = (CheckConstraint("id = 1", name="single_row"),)
+
+
+class LogNode(db.Model):
+    """The hashes of the Merkle tree's perfect subtrees that leaf `leaf` (the event with seq
+    leaf + 1) completes, lowest level first (see domain/merkle.py). Append-only, as the trail."""
+
+    __tablename__ = "log_nodes"
+
+    # on SQLite an INTEGER key is the rowid itself: one b-tree, not two
+    leaf: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=False
+    )
+    hashes: Mapped[bytes] = mapped_column(LargeBinary)
+
+    __table_args__ = (CheckConstraint("leaf >= 0", name="leaf_not_negative"),)
 
 
 class SigningKey(db.Model):
@@ -277,3 +297,31 @@ class User(db.Model):
     disabled_at: Mapped[datetime | None]
 
     __table_args__ = (CheckConstraint(_one_of("role", ("regulator", "auditor")), name="role"),)
+
+
+class LogCosignature(db.Model):
+    """A witness's cosignature (C2SP tlog-cosignature) of the log's checkpoint of `size`: the
+    signature line as the witness sent it, once checked against the witness's key."""
+
+    __tablename__ = "log_cosignatures"
+
+    witness: Mapped[str] = mapped_column(String(200), primary_key=True)
+    size: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    line: Mapped[str] = mapped_column(Text)
+    signed_at: Mapped[datetime]  # the witness's own timestamp in the cosignature
+    received_at: Mapped[datetime]
+
+    __table_args__ = (Index("ix_log_cosignatures_size", "size"),)
+
+
+class LogWitness(db.Model):
+    """What the registry knows of a witness it submits to: the size it last acknowledged (its
+    consistency proof starts there), and how the last submission went."""
+
+    __tablename__ = "log_witnesses"
+
+    name: Mapped[str] = mapped_column(String(200), primary_key=True)
+    size: Mapped[int] = mapped_column(BigInteger)
+    attempted_at: Mapped[datetime | None]
+    acknowledged_at: Mapped[datetime | None]
+    failure: Mapped[str | None] = mapped_column(Text)

@@ -29,6 +29,9 @@ GENESIS = "0" * 64
 TABLES = (
     "idempotency_records",
     "audit_events",
+    "log_nodes",
+    "log_cosignatures",
+    "log_witnesses",
     "licences",
     "licence_serials",
     "api_tokens",
@@ -60,7 +63,7 @@ class Databases:
             connection.exec_driver_sql("SET LOCAL session_replication_role = replica")
             connection.exec_driver_sql(f"TRUNCATE {', '.join(TABLES)} RESTART IDENTITY CASCADE")
             connection.execute(
-                sa.text("UPDATE audit_head SET seq = 0, hash = :genesis, at = NULL"),
+                sa.text("UPDATE audit_head SET seq = 0, hash = :genesis, at = NULL, tree = ''"),
                 {"genesis": GENESIS},
             )
         assert POSTGRES_URL

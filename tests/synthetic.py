@@ -31,6 +31,7 @@ from licensing.domain.replay import ROW_FIELDS
 from licensing.domain.status_changes import StatusChange
 from licensing.domain.timestamps import parse_utc
 from licensing.models import Licence
+from licensing.services.log_build import build_tree
 
 LICENCES = 1000
 REASONS = (
@@ -163,4 +164,6 @@ def fill(engine: sa.Engine, count: int, licences: int = LICENCES) -> str:
         connection.execute(
             sa.text("UPDATE audit_head SET seq = :seq, hash = :hash"), {"seq": count, "hash": head}
         )
+        if sa.inspect(connection).has_table("log_nodes"):  # a schema from before the tree has none
+            build_tree(connection)
     return head

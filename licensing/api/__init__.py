@@ -10,6 +10,8 @@ from licensing.api import docs, health, problems, prometheus
 from licensing.api.audit.routes import blp as audit_blp
 from licensing.api.keys.routes import blp as keys_blp
 from licensing.api.licences.routes import blp as licences_blp
+from licensing.api.log.routes import blp as log_blp
+from licensing.api.log.routes import tiles as tiles_blp
 from licensing.api.openapi import ProblemsPlugin
 from licensing.api.reasons.routes import blp as reasons_blp
 from licensing.api.schemas import ProblemSchema
@@ -48,6 +50,8 @@ def init_app(app: Flask) -> None:
         (reasons_blp, f"{PREFIX}/reason-codes"),
         (audit_blp, f"{PREFIX}/audit"),
         (keys_blp, "/.well-known"),
+        (log_blp, f"{PREFIX}/log"),
+        (tiles_blp, "/log"),
     ):
         api.register_blueprint(blueprint, url_prefix=prefix)
     app.register_blueprint(docs.blp)

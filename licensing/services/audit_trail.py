@@ -11,8 +11,8 @@ from typing import Any
 from sqlalchemy import ColumnElement, Engine, Select, case, func, literal, select
 
 from licensing import clock
-from licensing.domain import checkpoints
-from licensing.domain.chain import EVENT_FIELDS, GENESIS
+from licensing.domain import checkpoints, merkle
+from licensing.domain.chain import EVENT_FIELDS
 from licensing.domain.exports import (
     EXPORT_FORMATS,
     FORMULA_STARTS,
@@ -22,7 +22,7 @@ from licensing.domain.exports import (
 )
 from licensing.domain.timestamps import format_utc
 from licensing.fastpaths.copy_export import copy_rows
-from licensing.models import AuditEvent, db
+from licensing.models import AuditEvent, ChainHead, db
 from licensing.services.events import as_event
 from licensing.services.listing import paginate
 from licensing.services.results import Page
@@ -93,13 +93,15 @@ class _Started(Iterator[Batch]):
         self._stream.close()
 
 
+_HEAD = select(ChainHead.seq, ChainHead.hash, ChainHead.tree).where(ChainHead.id == 1)
+
+
 def checkpoint(signer: Signer) -> str:
-    """A compact JWS over {seq, hash, at} of the chain head, `at` being the moment of signing."""
-    head = db.session.execute(
-        select(AuditEvent.seq, AuditEvent.hash).order_by(AuditEvent.seq.desc()).limit(1)
-    ).one_or_none()
-    seq, hash_ = (head.seq, head.hash) if head else (0, GENESIS)
-    return signer.sign(checkpoints.payload(seq, hash_, format_utc(clock.now())))
+    """A compact JWS over {seq, hash, at, size, root} of the chain head and its tree, `at` being
+    the moment of signing."""
+    seq, hash_, tree = db.session.execute(_HEAD).one()
+    root = merkle.root(merkle.split(bytes(tree)))
+    return signer.sign(checkpoints.payload(seq, hash_, format_utc(clock.now()), root))
 
 
 def _filtered(query: Select[Any], filters: TrailFilters) -> Select[Any]:

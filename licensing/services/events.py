@@ -8,17 +8,20 @@ from typing import Any
 
 from sqlalchemy import Table
 
+from licensing.domain import merkle
 from licensing.domain.chain import EVENT_FIELDS, canonical_json
 from licensing.domain.decider import LicenceEvent, instant, sealed
-from licensing.models import AuditEvent
+from licensing.models import AuditEvent, LogNode
 from licensing.services.context import Context
 from licensing.services.transaction import Write
 
 _TABLE: Table = AuditEvent.__table__  # type: ignore[assignment]
+_NODES: Table = LogNode.__table__  # type: ignore[assignment]
 
 
 def append(write: Write, ctx: Context, event: LicenceEvent) -> dict[str, Any]:
-    """Chain one event onto the head, inside the caller's write transaction."""
+    """Chain one event onto the head and add it to the Merkle tree as its next leaf, inside the
+    caller's write transaction."""
     head = write.head
     record = sealed(
         event,
@@ -29,6 +32,8 @@ def append(write: Write, ctx: Context, event: LicenceEvent) -> dict[str, Any]:
         request_id=ctx.request_id,
     )
     write.insert(_TABLE, columns(record))
+    head.tree, completed = merkle.append(head.tree, head.seq, bytes.fromhex(record["hash"]))
+    write.insert(_NODES, {"leaf": head.seq, "hashes": completed})
     head.seq, head.hash, head.at = record["seq"], record["hash"], instant(event.at)
     write.actions.append(event.action)
     return record

@@ -28,6 +28,7 @@ from sqlalchemy.sql.dml import Insert, Update
 
 from licensing import clock, metrics
 from licensing.database import IMMEDIATE
+from licensing.domain import merkle
 from licensing.models import ChainHead, db
 from licensing.services.failures import ConcurrentChange, DatabaseBusy, DatabaseUnavailable
 
@@ -50,17 +51,18 @@ class _Change:
 
 
 _TABLE: Table = ChainHead.__table__  # type: ignore[assignment]
-_HEAD = select(_TABLE.c.seq, _TABLE.c.hash, _TABLE.c.at).where(_TABLE.c.id == 1).with_for_update()
+_HEAD_COLUMNS = (_TABLE.c.seq, _TABLE.c.hash, _TABLE.c.at, _TABLE.c.tree)
+_HEAD = select(*_HEAD_COLUMNS).where(_TABLE.c.id == 1).with_for_update()
 
 
 def with_head(table: Table) -> Select[Any]:
-    """SELECT the head's seq, hash and at with the columns of `table`, for
+    """SELECT the head's seq, hash, at and tree with the columns of `table`, for
     write_transaction(lock=...): add the row's conditions and FOR UPDATE. PostgreSQL locks the
     rows of a FOR UPDATE in the order of FROM, the head first as every write does; a row that a
     previous writer changed while this one waited is read again in its committed version (READ
     COMMITTED), so every check made on what it returns holds until commit."""
     return (
-        select(_TABLE.c.seq, _TABLE.c.hash, _TABLE.c.at, *table.columns)
+        select(*_HEAD_COLUMNS, *table.columns)
         .select_from(_TABLE.join(table, true()))
         .where(_TABLE.c.id == 1)
     )
@@ -73,6 +75,7 @@ class Head:
     seq: int
     hash: str
     at: datetime | None
+    tree: list[bytes]  # the Merkle tree's frontier (domain/merkle.py)
 
 
 @dataclass
@@ -131,17 +134,22 @@ def write_transaction(
         if not postgresql:
             session.connection(execution_options={IMMEDIATE: True})
         locked = None if lock is None else session.execute(lock, parameters).first()
-        seq, hash_, at = (locked or session.execute(_HEAD).one())[:3]
+        seq, hash_, at, tree = (locked or session.execute(_HEAD).one())[:4]
         now = clock.now()
-        write = Write(session, Head(seq, hash_, at), max(now, at) if at else now, locked)
+        head = Head(seq, hash_, at, merkle.split(tree))
+        write = Write(session, head, max(now, at) if at else now, locked)
         yield write
         if session.new or session.deleted or any(session.is_modified(o) for o in session.dirty):
             raise RuntimeError("a write changes rows through Write.insert and Write.update only")
         if write.head.seq != seq:
             head = write.head
-            write.update(
-                _TABLE, {"id": 1, "seq": seq}, {"seq": head.seq, "hash": head.hash, "at": head.at}
-            )
+            after = {
+                "seq": head.seq,
+                "hash": head.hash,
+                "at": head.at,
+                "tree": merkle.join(head.tree),
+            }
+            write.update(_TABLE, {"id": 1, "seq": seq}, after)
         _apply(session, write.changes, postgresql)
         session.commit()
         for action in write.actions:

@@ -7,9 +7,9 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, BinaryIO
 
-from sqlalchemy import Connection, LargeBinary, cast, func, literal, select, type_coerce
+from sqlalchemy import Connection, LargeBinary, Select, cast, func, literal, select, type_coerce
 
-from licensing.domain import checkpoints
+from licensing.domain import checkpoints, merkle
 from licensing.domain.chain import GENESIS
 from licensing.domain.decider import LicenceState
 from licensing.domain.replay import ROW_FIELDS, RegisterReplay, ReplayRefused
@@ -17,7 +17,7 @@ from licensing.domain.replay import differences as row_differences
 from licensing.domain.trail import Finding, TrailCheck
 from licensing.fastpaths.trail_parallel import check_export
 from licensing.fastpaths.trail_walk import FastTrailCheck
-from licensing.models import AuditEvent, ChainHead, Licence, db
+from licensing.models import AuditEvent, ChainHead, Licence, LogNode, db
 from licensing.services.audit_trail import COLUMNS, ROWS_PER_FETCH
 
 # PostgreSQL streams the walk in chunks of this many rows while the last chunk is checked
@@ -42,7 +42,8 @@ class _Disagreement:
 
 def verify() -> Verification:
     """Walk the whole chain: every line's hash, every link, every column against its line, the
-    head row against the last event; then every licences row against the replay of its events."""
+    head row against the last event; the Merkle tree recomputed from the events against every
+    stored hash; then every licences row against the replay of its events."""
     walk = FastTrailCheck()
     register = RegisterReplay()
     refused: ReplayRefused | None = None
@@ -53,7 +54,9 @@ def verify() -> Verification:
         if connection.dialect.name == "postgresql":
             connection.execution_options(isolation_level="REPEATABLE READ")
         # the head is read first: a walk cut short leaves PostgreSQL's transaction unusable
-        head = connection.execute(select(ChainHead.seq, ChainHead.hash)).one_or_none()
+        head = connection.execute(
+            select(ChainHead.seq, ChainHead.hash, ChainHead.tree)
+        ).one_or_none()
         apply = register.apply
         for event in walk.feed_stored(
             _stored_events(connection), typed=connection.dialect.name == "postgresql"
@@ -66,8 +69,10 @@ def verify() -> Verification:
                     refused = error  # the chain is still walked to its end
         if walk.finding is None:
             last = (walk.head.seq, walk.head.hash) if walk.head else (0, GENESIS)
-            if head is None or tuple(head) != last:
+            if head is None or tuple(head[:2]) != last:
                 walk.finding = _head_finding(walk, head)
+            else:
+                walk.finding = _tree_finding(connection, head.seq, bytes(head.tree))
         disagreement = None
         if walk.finding is None and refused is None:
             disagreement = _register_disagreement(connection, register.licences)
@@ -90,7 +95,40 @@ def _stored_events(connection: Connection) -> Iterator[Sequence[Any]]:
         line = type_coerce(func.convert_to(AuditEvent.line, literal("UTF8")), LargeBinary)
     else:
         line = cast(AuditEvent.line, LargeBinary)
-    query = select(line, *COLUMNS.values()).order_by(AuditEvent.seq)
+    return _streamed(connection, select(line, *COLUMNS.values()).order_by(AuditEvent.seq))
+
+
+_TREE_ROWS = (
+    select(AuditEvent.seq, AuditEvent.hash, LogNode.hashes)
+    .join_from(AuditEvent, LogNode, LogNode.leaf == AuditEvent.seq - 1, isouter=True)
+    .order_by(AuditEvent.seq)
+)
+
+
+def _tree_finding(connection: Connection, size: int, stored_frontier: bytes) -> Finding | None:
+    """The first event whose stored tree hashes differ from the tree recomputed from the events'
+    hashes (or are missing); a frontier kept with the head that is not the tree's; rows of the
+    tree beyond the trail. The chain has been checked: the events' hashes are the leaves."""
+    frontier: list[bytes] = []
+    for leaf, (seq, hash_, hashes) in enumerate(_streamed(connection, _TREE_ROWS)):
+        frontier, completed = merkle.append(frontier, leaf, bytes.fromhex(hash_))
+        if hashes is None:
+            return Finding(None, seq, f"the Merkle tree has no row for event {seq}")
+        if bytes(hashes) != completed:
+            return Finding(None, seq, f"the Merkle tree's stored hashes for event {seq} are not "
+                           "the tree of the events: a stored node was altered")  # fmt: skip
+    rows = connection.execute(select(func.count()).select_from(LogNode)).scalar_one()
+    if rows != size:
+        return Finding(None, size + 1, f"the Merkle tree has {rows} rows for {size} events")
+    if stored_frontier != merkle.join(frontier):
+        return Finding(
+            None, size, "the tree kept with the chain head is not the tree of the events"
+        )
+    return None
+
+
+def _streamed(connection: Connection, query: Select[Any]) -> Iterator[Sequence[Any]]:
+    """The rows of `query`, streamed."""
     if connection.dialect.name != "postgresql":
         with connection.execution_options(yield_per=ROWS_PER_FETCH).execute(query) as rows:
             yield from rows

@@ -13,6 +13,7 @@ from flask.testing import FlaskClient, FlaskCliRunner
 from sqlalchemy import text
 
 from licensing.models import db
+from licensing.services.log_build import build_tree
 from tests.factories import API, act, issue, written
 
 Tamper = Callable[..., None]
@@ -45,15 +46,19 @@ def tamper(app: Flask) -> Tamper:
             with connection.begin():
                 if dialect == "postgresql":
                     connection.exec_driver_sql("ALTER TABLE audit_events DISABLE TRIGGER USER")
+                    connection.exec_driver_sql("ALTER TABLE log_nodes DISABLE TRIGGER USER")
                     # replica mode skips the foreign-key checks, so a licence row can be deleted
                     connection.exec_driver_sql("SET LOCAL session_replication_role = replica")
                 else:
                     connection.exec_driver_sql("DROP TRIGGER IF EXISTS audit_events_no_update")
                     connection.exec_driver_sql("DROP TRIGGER IF EXISTS audit_events_no_delete")
+                    connection.exec_driver_sql("DROP TRIGGER IF EXISTS log_nodes_no_update")
+                    connection.exec_driver_sql("DROP TRIGGER IF EXISTS log_nodes_no_delete")
                 for part in statement.split(";"):
                     connection.execute(text(part), params)
                 if dialect == "postgresql":
                     connection.exec_driver_sql("ALTER TABLE audit_events ENABLE TRIGGER USER")
+                    connection.exec_driver_sql("ALTER TABLE log_nodes ENABLE TRIGGER USER")
             if dialect == "sqlite":
                 connection.connection.driver_connection.execute("PRAGMA foreign_keys = ON")  # type: ignore[union-attr]
 
@@ -103,6 +108,44 @@ def test_verification_points_at_the_first_bad_event(
     result = runner.invoke(args=["audit", "verify"])
     assert result.exit_code == 1
     assert f"seq {first_bad}" in result.stderr
+
+
+TREE_CASES = {
+    # statement, the seq reported, words in the problem
+    "altered node": (
+        "UPDATE log_nodes SET hashes = (SELECT hashes FROM log_nodes WHERE leaf = 0)"
+        " WHERE leaf = 2", 3, "a stored node was altered",
+    ),
+    "deleted node row": ("DELETE FROM log_nodes WHERE leaf = 4", 5, "no row for event 5"),
+    "extra node row": (
+        "INSERT INTO log_nodes (leaf, hashes) SELECT 1000, hashes FROM log_nodes WHERE leaf = 0",
+        None, "rows for",
+    ),
+    "frontier kept with the head": (
+        "UPDATE audit_head SET tree = (SELECT hashes FROM log_nodes WHERE leaf = 0)", None,
+        "kept with the chain head",
+    ),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("case", TREE_CASES)
+@pytest.mark.usefixtures("trail")
+def test_a_tampered_merkle_tree_is_found_though_the_chain_holds(
+    client: FlaskClient, runner: FlaskCliRunner, token: Callable[..., dict[str, str]],
+    tamper: Tamper, case: str,
+) -> None:  # fmt: skip
+    statement, seq, words = TREE_CASES[case]
+    auditor = token("auditor")
+    size = client.get(f"{API}/audit/verify", headers=auditor).get_json()["events_checked"]
+    tamper(statement)
+    report = client.get(f"{API}/audit/verify", headers=auditor).get_json()
+    assert report["ok"] is False
+    assert report["first_bad_seq"] == (seq or report["first_bad_seq"])
+    assert words in report["problem"]
+    assert report["events_checked"] == size  # the chain itself holds
+    result = runner.invoke(args=["audit", "verify"])
+    assert result.exit_code == 1
+    assert words in result.stderr
 
 
 ROW_COPY = (
@@ -229,8 +272,11 @@ def test_an_event_its_licence_cannot_take_is_reported_with_its_seq(
             f"prev{seq}": sealed["prev"], f"hash{seq}": sealed["hash"],
             f"line{seq}": canonical_json(sealed),
         })  # fmt: skip
-    statements.append(f"UPDATE audit_head SET seq = {len(events)}, hash = '{prev}'")
+    statements.append(f"UPDATE audit_head SET seq = {len(events)}, hash = '{prev}', tree = ''")
+    statements.append("DELETE FROM log_nodes")  # and the tree made again from the new trail
     tamper(";".join(statements), **params)
+    with app.app_context(), db.engine.begin() as connection:
+        build_tree(connection)
     report = client.get(f"{API}/audit/verify", headers=token("auditor")).get_json()
     assert (report["ok"], report["first_bad_licence"], report["first_bad_seq"]) == (
         False, trail["revoked"], 4,
