@@ -38,6 +38,7 @@ __all__ = [
     "cosignature_line",
     "cosigner_vkey",
     "format_tlog_proof",
+    "inclusion_path_length",
     "key_id",
     "open_checkpoint",
     "open_note",
