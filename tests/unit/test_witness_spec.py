@@ -10,9 +10,11 @@ import base64
 import hashlib
 import http.client
 import json
+import shutil
 import struct
+import subprocess
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -23,6 +25,7 @@ from tests.support.witness import (
     SpecError,
     Witness,
     WitnessServer,
+    cosignature_message,
     serving,
     verify_consistency,
     verify_cosignature,
@@ -470,3 +473,124 @@ def test_verify_cosignature_rejects_other_keys_and_texts(server: WitnessServer, 
     same_name = Witness(WITNESS_NAME)
     with pytest.raises(SpecError):
         verify_cosignature(log.text(3), body, same_name.vkey)
+
+
+# --- an outside implementation: Go's golang.org/x/mod/sumdb/note ---------------------------------
+#
+# No implementation of tlog-cosignature v1 by others is reachable here (the Debian-packaged Go
+# note package, x/mod v0.7.0, knows only signature type 0x01). It does check the log side: the
+# signed-note signing and vkeys written in this file, and that a note with the witness's line
+# appended still opens (the cosignature ignored as from an unknown key). And its Ed25519 (Go's
+# crypto/ed25519) checks the cosignature's signature bytes over the message the spec lays out,
+# presented as the text of a type 0x01 note under a key of the witness's public key.
+
+GO_PATH = Path("/usr/share/gocode")
+GO_NOTE_PACKAGE = GO_PATH / "src/golang.org/x/mod/sumdb/note"
+# Reads a signed note on stdin and opens it with golang.org/x/mod/sumdb/note, trusting the vkeys
+# given as arguments. Prints one line per verified signature, "name hash", then "unverified N";
+# exits 1 with the error if the note does not open.
+GO_NOTE_CHECK = r"""package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+
+	"golang.org/x/mod/sumdb/note"
+)
+
+func main() {
+	var verifiers []note.Verifier
+	for _, vkey := range os.Args[1:] {
+		v, err := note.NewVerifier(vkey)
+		if err != nil {
+			fmt.Println("vkey:", err)
+			os.Exit(1)
+		}
+		verifiers = append(verifiers, v)
+	}
+	msg, err := io.ReadAll(os.Stdin)
+	if err != nil {
+		fmt.Println(err)
+		os.Exit(1)
+	}
+	n, err := note.Open(msg, note.VerifierList(verifiers...))
+	if err != nil {
+		fmt.Println("open:", err)
+		os.Exit(1)
+	}
+	for _, sig := range n.Sigs {
+		fmt.Printf("%s %08x\n", sig.Name, sig.Hash)
+	}
+	fmt.Printf("unverified %d\n", len(n.UnverifiedSigs))
+}
+"""
+
+
+@pytest.fixture(scope="module")
+def go_note(tmp_path_factory: pytest.TempPathFactory) -> Callable[..., tuple[int, str]]:
+    go = shutil.which("go")
+    if go is None or not GO_NOTE_PACKAGE.is_dir():
+        pytest.skip("Go and the golang.org/x/mod/sumdb/note package (golang-golang-x-mod-dev)")
+    work = tmp_path_factory.mktemp("gonote")
+    (work / "main.go").write_text(GO_NOTE_CHECK)
+    env = {
+        "PATH": str(Path(go).parent),
+        "HOME": str(work),
+        "GO111MODULE": "off",
+        "GOPATH": str(GO_PATH),
+        "GOCACHE": str(work / "cache"),
+    }
+    built = subprocess.run(
+        [go, "build", "-o", str(work / "notecheck"), "main.go"],
+        cwd=work,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    if built.returncode != 0:
+        pytest.skip(f"the Go note check does not build: {built.stderr}")
+
+    def run(note: str, *vkeys: str) -> tuple[int, str]:
+        done = subprocess.run(
+            [str(work / "notecheck"), *vkeys],
+            input=note,
+            capture_output=True,
+            text=True,
+            timeout=30,
+            check=False,
+        )
+        return done.returncode, done.stdout
+
+    return run
+
+
+def test_go_note_opens_the_hand_signed_checkpoints(
+    go_note: Callable[..., tuple[int, str]], server: WitnessServer, log: Log
+) -> None:
+    kid = log.vkey.split("+", 2)[1]
+    assert go_note(log.checkpoint(5), log.vkey) == (0, f"{ORIGIN} {kid}\nunverified 0\n")
+    status, _, line = post(server, growth(log, 0, 5))
+    assert status == 200
+    assert go_note(log.checkpoint(5) + line, log.vkey) == (0, f"{ORIGIN} {kid}\nunverified 1\n")
+    assert go_note(log.checkpoint(5).replace("\n5\n", "\n6\n"), log.vkey)[0] == 1
+    assert go_note(log.checkpoint(5), Log().vkey)[0] == 1
+
+
+def test_go_ed25519_accepts_the_cosignature_over_the_spec_message(
+    go_note: Callable[..., tuple[int, str]], server: WitnessServer, log: Log
+) -> None:
+    status, _, line = post(server, growth(log, 0, 7))
+    assert status == 200
+    blob = base64.b64decode(line.split(" ")[2])
+    timestamp, signature = struct.unpack(">Q", blob[4:12])[0], blob[12:]
+    public = raw(server.witness.private_key.public_key())
+    message = cosignature_message(log.text(7), timestamp).decode()
+    assert message == f"cosignature/v1\ntime {NOW}\n{log.text(7)}"
+    as_ed25519 = vkey_of(WITNESS_NAME, 0x01, public)
+    kid = note_key_id(WITNESS_NAME, 0x01, public)
+    wrapped = f"{message}\n\u2014 {WITNESS_NAME} {base64.b64encode(kid + signature).decode()}\n"
+    assert go_note(wrapped, as_ed25519) == (0, f"{WITNESS_NAME} {kid.hex()}\nunverified 0\n")
+    assert go_note(wrapped.replace(f"time {NOW}", f"time {NOW + 1}"), as_ed25519)[0] == 1
