@@ -285,10 +285,10 @@ def verify_consistency(
     fr = sr = path[0]
     # 6. For each subsequent value c in the consistency_path array:
     for c in path[1:]:
-        # a. If sn is 0, then stop the iteration and fail the proof verification.
+        # If sn is 0, then stop the iteration and fail the proof verification.
         if sn == 0:
             return False
-        # b. If LSB(fn) is set, or if fn is equal to sn, then:
+        # If LSB(fn) is set, or if fn is equal to sn, then:
         if fn & 1 or fn == sn:
             fr = node_hash(c, fr)
             sr = node_hash(c, sr)
@@ -299,7 +299,7 @@ def verify_consistency(
         # Otherwise: Set sr to HASH(0x01 || sr || c).
         else:
             sr = node_hash(sr, c)
-        # c. Finally, right-shift both fn and sn one time.
+        # Finally, right-shift both fn and sn one time.
         fn, sn = fn >> 1, sn >> 1
     # 7. Verify that the fr calculated is equal to the first_hash supplied, that the sr calculated
     # is equal to the second_hash supplied, and that sn is 0.
