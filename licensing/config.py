@@ -17,6 +17,7 @@ from licensing.domain.reasons import CATALOGUE, DEFAULT_REASON_CODES, reason_cod
 from licensing.domain.roles import ROLES
 from licensing.domain.signin import SignInPolicy
 from licensing.domain.statement_rules import StatementRules
+from licensing.domain.transparency import LogSettings, default_origin, parse_witnesses
 
 PREFIX = "LICENSING_"
 _REASON_CODE = re.compile(r"[a-z][a-z0-9_]{0,63}")
@@ -82,6 +83,16 @@ SETTINGS = (
     Setting("SIGNIN_SLOW_AFTER", "3", "failed sign-ins in a row after which attempts must wait"),
     Setting("SIGNIN_LOCK_AFTER", "10", "failed sign-ins in a row that lock the account"),
     Setting("SIGNIN_LOCK_MINUTES", "15", "how long a locked account stays locked"),
+    Setting("LOG_ORIGIN", "<host of BASE_URL>/licensing",
+            "the transparency log's origin (its checkpoints' first line and key name); never"
+            " change it once published"),
+    Setting("LOG_WITNESSES", "none",
+            "witnesses the log submits its checkpoints to: `name vkey url` each, separated by"
+            " commas"),
+    Setting("LOG_WITNESS_INTERVAL", "60", "seconds between two submissions to one witness"),
+    Setting("LOG_WITNESS_QUORUM", "0",
+            "serve the newest checkpoint that at least this many witnesses cosigned (0: the"
+            " newest)"),
 )  # fmt: skip
 
 
@@ -122,6 +133,7 @@ def load(instance_path: str, overrides: Mapping[str, Any] | None = None) -> dict
             lock_after=_integer(raw, "SIGNIN_LOCK_AFTER", minimum=1),
             lock_for=timedelta(minutes=_integer(raw, "SIGNIN_LOCK_MINUTES", minimum=1)),
         ),
+        "LICENSING_LOG": _log(raw),
         "LICENSING_STATEMENTS": StatementRules(
             issuer=raw["STATEMENT_ISSUER"],
             validity=timedelta(hours=_integer(raw, "STATEMENT_VALIDITY_HOURS", minimum=1)),
@@ -129,6 +141,25 @@ def load(instance_path: str, overrides: Mapping[str, Any] | None = None) -> dict
     }
     config.update({k: v for k, v in overrides.items() if not k.startswith(PREFIX)})
     return config
+
+
+def _log(raw: Mapping[str, str]) -> LogSettings:
+    origin = raw["LOG_ORIGIN"].strip()
+    if origin == "<host of BASE_URL>/licensing":
+        origin = default_origin(raw["BASE_URL"])
+    if not origin or any(c.isspace() or c == "+" for c in origin) or not origin.isprintable():
+        raise ConfigError(f"{PREFIX}LOG_ORIGIN must be printable, without spaces or '+'")
+    try:
+        witnesses = parse_witnesses(raw["LOG_WITNESSES"])
+    except ValueError as error:
+        raise ConfigError(f"{PREFIX}LOG_WITNESSES: {error}") from None
+    quorum = _integer(raw, "LOG_WITNESS_QUORUM", minimum=0)
+    if quorum > len(witnesses):
+        raise ConfigError(
+            f"{PREFIX}LOG_WITNESS_QUORUM is {quorum} but only {len(witnesses)} witnesses are named"
+        )
+    interval = _integer(raw, "LOG_WITNESS_INTERVAL", minimum=1)
+    return LogSettings(origin, witnesses, interval, quorum)
 
 
 def database_url(url: str) -> str:

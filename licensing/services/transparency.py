@@ -7,17 +7,23 @@ snapshot beyond the read of the head it is for."""
 
 from __future__ import annotations
 
+import base64
+import json
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import lru_cache
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from sqlalchemy import Connection, bindparam, select
 
 from licensing.database import public_read_engine
-from licensing.domain import merkle
+from licensing.domain import merkle, notes
 from licensing.domain.errors import InvalidFields
 from licensing.domain.merkle import Node, Tile
-from licensing.models import AuditEvent, ChainHead, LogNode
+from licensing.domain.transparency import LogSettings
+from licensing.models import AuditEvent, ChainHead, LogCosignature, LogNode, SigningKey
+from licensing.services.signing import Signer
 
 _HEAD = select(ChainHead.seq, ChainHead.tree).where(ChainHead.id == 1)
 _NODES = select(LogNode.leaf, LogNode.hashes).where(
@@ -32,6 +38,16 @@ _LEAVES = (
     select(AuditEvent.hash)
     .where(AuditEvent.seq > bindparam("first"), AuditEvent.seq <= bindparam("last"))
     .order_by(AuditEvent.seq)
+)
+_COSIGNATURES = select(LogCosignature.witness, LogCosignature.line).where(
+    LogCosignature.size == bindparam("size"),
+    LogCosignature.witness.in_(bindparam("names", expanding=True)),
+)
+_RECENT_COSIGNED = (
+    select(LogCosignature.size)
+    .where(LogCosignature.witness.in_(bindparam("names", expanding=True)))
+    .order_by(LogCosignature.size.desc())
+    .limit(bindparam("n"))
 )
 MAX_SIZE = 2**63 - 1  # the largest tree size anyone may name: a BIGINT
 
@@ -59,6 +75,128 @@ class ConsistencyProof:
 
 class TileNotFound(LookupError):
     """A tile or entry bundle the tree does not hold (yet, or at that width)."""
+
+
+class NotYetCosigned(LookupError):
+    """No checkpoint has yet been cosigned by as many witnesses as the quorum asks."""
+
+
+@dataclass(frozen=True)
+class SignedCheckpoint:
+    size: int
+    root: bytes
+    note: str  # the signed note: the log's signature, then each cosignature held for it
+    witnesses: tuple[str, ...]  # who cosigned it
+
+
+# What is signed and shown
+
+
+def log_vkey(signer: Signer, settings: LogSettings) -> str:
+    """The vkey of the log's current signing key: its key name is the origin."""
+    return notes.vkey(settings.origin, signer.current().private.public_key())
+
+
+def retired_vkeys(settings: LogSettings) -> list[str]:
+    """The vkeys of keys the log signed with before the current one."""
+    with _connected() as c:
+        jwks = c.execute(
+            select(SigningKey.public_jwk)
+            .where(SigningKey.retired_at.is_not(None))
+            .order_by(SigningKey.retired_at)
+        ).scalars()
+        return [notes.vkey(settings.origin, _public(jwk)) for jwk in jwks]
+
+
+def checkpoint(signer: Signer, settings: LogSettings) -> SignedCheckpoint:
+    """The checkpoint /log/checkpoint serves: the current tree, with the cosignatures held for it;
+    with a quorum, the newest tree that many of the witnesses named cosigned (NotYetCosigned when
+    there is none)."""
+    with _connected() as c:
+        if settings.quorum:
+            size = _quorum_size(c, settings)
+            if size is None:
+                raise NotYetCosigned(settings.quorum)
+            root = merkle.range_hash(0, size, _nodes(c, merkle.nodes_of([(0, size)])))
+            return _signed(c, TreeHead(size, root), signer, settings)
+        return _signed(c, _head(c), signer, settings)
+
+
+def checkpoint_at_least(size: int, signer: Signer, settings: LogSettings) -> SignedCheckpoint:
+    """The checkpoint served, if it holds `size` events; else the current tree's (every event
+    acknowledged is in it, witnessed or not yet)."""
+    try:
+        served = checkpoint(signer, settings)
+    except NotYetCosigned:
+        served = None
+    if served is not None and served.size >= size:
+        return served
+    with _connected() as c:
+        return _signed(c, _head(c), signer, settings)
+
+
+def signed_note(head: TreeHead, signer: Signer, settings: LogSettings) -> str:
+    """The log's checkpoint of `head` as a signed note, its own signature only."""
+    body = notes.checkpoint_body(notes.Checkpoint(settings.origin, head.size, head.root))
+    return _sign(signer.current().private, settings.origin, body)
+
+
+def statement_proof(token: str, seq: int, signer: Signer, settings: LogSettings) -> str:
+    """A C2SP tlog-proof of a statement: the compact JWS as its extra data, the inclusion path of
+    its event (seq) and a signed checkpoint of a tree that holds it."""
+    cp = checkpoint_at_least(seq, signer, settings)
+    _, proof = inclusion(seq, cp.size)
+    if proof.root != cp.root:  # the stored tree disagrees with itself: never serve that
+        raise LookupError(f"the tree of {cp.size} has two roots")
+    tlog = notes.TlogProof(token.encode(), seq - 1, tuple(proof.hashes), cp.note)
+    return notes.format_tlog_proof(tlog)
+
+
+def _signed(
+    c: Connection, head: TreeHead, signer: Signer, settings: LogSettings
+) -> SignedCheckpoint:
+    note = signed_note(head, signer, settings)
+    body = note.partition("\n\n")[0] + "\n"
+    lines, names = [], []
+    if settings.witnesses:
+        known = {w.name: w for w in settings.witnesses}
+        held = c.execute(_COSIGNATURES, {"size": head.size, "names": list(known)}).all()
+        for witness, line in sorted(held):
+            if _cosigned(line, body, known[witness].vkey):
+                lines.append(line)
+                names.append(witness)
+    return SignedCheckpoint(head.size, head.root, note + "".join(lines), tuple(names))
+
+
+def _quorum_size(c: Connection, settings: LogSettings) -> int | None:
+    """The newest size that `quorum` of the named witnesses cosigned, among the latest ones."""
+    names = [w.name for w in settings.witnesses]
+    counts: dict[int, int] = {}
+    for size in c.execute(_RECENT_COSIGNED, {"names": names, "n": 64 * len(names)}).scalars():
+        counts[size] = counts.get(size, 0) + 1
+    return max((size for size, n in counts.items() if n >= settings.quorum), default=None)
+
+
+@lru_cache(maxsize=1024)
+def _sign(private: Ed25519PrivateKey, origin: str, body: str) -> str:
+    """Signed once per key and checkpoint: Ed25519 is deterministic, the same note each time."""
+    return notes.sign(body, origin, private)
+
+
+@lru_cache(maxsize=4096)
+def _cosigned(line: str, body: str, vkey: str) -> bool:
+    """Whether a stored cosignature line holds for this checkpoint and the witness's key now
+    configured (a witness whose key changed is not shown with its old lines)."""
+    try:
+        notes.verify_cosignature(line, body, notes.parse_vkey(vkey))
+    except notes.NoteRefused:
+        return False
+    return True
+
+
+def _public(jwk_text: str) -> Ed25519PublicKey:
+    x = json.loads(jwk_text)["x"]
+    return Ed25519PublicKey.from_public_bytes(base64.urlsafe_b64decode(x + "=" * (-len(x) % 4)))
 
 
 def tree_head(connection: Connection | None = None) -> TreeHead:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Response
+from flask import Response, current_app
 from flask.views import MethodView
 from flask_smorest import abort
 
@@ -14,8 +14,10 @@ from licensing.api.log.schemas import (
     ConsistencyQuerySchema,
     InclusionProofSchema,
     InclusionQuerySchema,
+    LogSchema,
 )
 from licensing.api.parsing import Blueprint
+from licensing.api.problems import problem
 from licensing.domain import merkle
 from licensing.http.ratelimit import public_limit
 from licensing.services import transparency
@@ -30,6 +32,64 @@ public_limit(tiles)
 IMMUTABLE = "public, max-age=31536000, immutable"
 PARTIAL = "public, max-age=10"  # a partial tile stays true, but its full tile will replace it
 _BINARY = {"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}}
+
+
+NOTE = "text/plain; charset=utf-8"
+
+
+@tiles.errorhandler(transparency.NotYetCosigned)
+def _not_cosigned(error: transparency.NotYetCosigned) -> Response:
+    return problem(
+        503,
+        f"No checkpoint has yet been cosigned by {error.args[0]} witnesses. Retry shortly.",
+        kind="not-yet-cosigned",
+        headers={"Retry-After": "60"},
+    )
+
+
+@blp.route("")
+class Log(MethodView):
+    @blp.response(200, LogSchema)
+    def get(self) -> dict[str, Any]:
+        """What a verifier needs to follow the log: its origin and keys, its size and root, and
+        the witnesses it submits to."""
+        signer, settings = _log()
+        head = transparency.tree_head()
+        return {
+            "origin": settings.origin,
+            "vkey": transparency.log_vkey(signer, settings),
+            "retired_vkeys": transparency.retired_vkeys(settings),
+            "size": head.size,
+            "root": head.root,
+            "witnesses": [{"name": w.name, "vkey": w.vkey} for w in settings.witnesses],
+        }
+
+
+@tiles.route("/checkpoint")
+class Checkpoint(MethodView):
+    @tiles.response(200, content_type=NOTE)
+    @tiles.doc(
+        responses={
+            "200": {
+                "description": "A C2SP checkpoint as a signed note, with its cosignatures",
+                "content": {NOTE: {"schema": {"type": "string"}}},
+            }
+        }
+    )
+    @tiles.alt_response(503, description="With a quorum: none cosigned by enough witnesses yet")
+    def get(self) -> Response:
+        """The log's signed tree head (C2SP tlog-checkpoint), cosigned by the witnesses that saw
+        it."""
+        signed = transparency.checkpoint(*_log())
+        return Response(
+            signed.note,
+            content_type=NOTE,
+            headers={"Cache-Control": "no-cache", "Access-Control-Allow-Origin": "*"},
+        )
+
+
+def _log() -> tuple[Any, Any]:
+    return current_app.extensions["licensing.signer"], current_app.config["LICENSING_LOG"]
 
 
 @blp.route("/proof/inclusion")

@@ -19,7 +19,7 @@ from licensing.api.status.schemas import (
 )
 from licensing.domain.jws import MEDIA_TYPE as JOSE
 from licensing.http.ratelimit import public_limit
-from licensing.services import public, statements
+from licensing.services import public, statements, transparency
 from licensing.services.results import Page, PublicLicenceView
 
 blp = Blueprint("status", __name__, description="The public register: no token needed")
@@ -111,6 +111,46 @@ class Statement(MethodView):
             statement.token,
             content_type=JOSE,
             headers={"ETag": etag(statement.etag), **cache},  # type: ignore[arg-type]
+        )
+
+
+TLOG_PROOF = "text/plain; charset=utf-8"
+
+
+@blp.route("/<number>/statement.tlog-proof")
+class StatementProof(MethodView):
+    @blp.response(200, content_type=TLOG_PROOF)
+    @blp.doc(
+        responses={
+            "200": {
+                "description": "A C2SP tlog-proof (c2sp.org/tlog-proof@v1): the compact JWS "
+                "statement as its `extra`, the inclusion path of the statement's event (`index` "
+                "= seq - 1) and the log's signed checkpoint of a tree that holds it, with its "
+                "cosignatures; check it with /api/v1/log's vkey",
+                "content": {TLOG_PROOF: {"schema": {"type": "string"}}},
+            }
+        }
+    )
+    def get(self, number: str) -> Response:
+        """The status statement with the proof that its event is in the log every auditor and
+        witness holds."""
+        signer = current_app.extensions["licensing.signer"]
+        statement = statements.issue(
+            number,
+            signer,
+            current_app.config["LICENSING_POLICY"],
+            current_app.config["LICENSING_STATEMENTS"],
+        )
+        proof = transparency.statement_proof(
+            statement.token, statement.claims["seq"], signer, current_app.config["LICENSING_LOG"]
+        )
+        return Response(
+            proof,
+            content_type=TLOG_PROOF,
+            headers={
+                "Cache-Control": "no-cache",
+                "Content-Disposition": f'attachment; filename="{number}.tlog-proof"',
+            },
         )
 
 
