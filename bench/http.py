@@ -110,6 +110,26 @@ end
 BARE_INSERT = """
 wrk.method = "POST"
 """
+# a full level-0 tile or an entry bundle at random, its index written as C2SP tlog-tiles says
+FULL_TILE = """
+local function tile_path(n)
+  local text = string.format("%03d", n % 1000)
+  n = math.floor(n / 1000)
+  while n > 0 do
+    text = string.format("x%03d/", n % 1000) .. text
+    n = math.floor(n / 1000)
+  end
+  return text
+end
+request = function()
+  return wrk.format("GET", "/log/tile/{kind}" .. tile_path(math.random(0, {tiles} - 1)))
+end
+"""
+INCLUSION = """
+request = function()
+  return wrk.format("GET", "/api/v1/log/proof/inclusion?seq=" .. math.random(1, {events}))
+end
+"""
 
 
 # (case, its ceiling, target ratio)
@@ -121,7 +141,15 @@ RATIOS = (
     ("public search", "bare JSON", None),
     ("issue", "bare two-row insert", 0.5),
     ("suspend/resume", "bare two-row insert", 0.5),
+    ("issue", "issue without the tree", 0.9),
+    ("suspend/resume", "suspend/resume without the tree", 0.9),
+    ("checkpoint", "bare JSON", 0.8),
+    ("full tile", "bare JSON", 0.8),
+    ("entry bundle", "bare JSON", 0.8),
+    ("inclusion proof", "status lookup", 0.5),
 )
+# ceilings that are the registry's own routes, or the registry as it wrote before the tree
+_WRITES = ("bare two-row insert", "issue without the tree", "suspend/resume without the tree")
 
 
 @dataclass
@@ -261,29 +289,42 @@ def measure(
         with (
             Server("bench.bare:app", env, "/bare/json") as bare,
             Server("wsgi:app", env, "/readyz") as registry,
+            Server("bench.without_tree:app", env, "/readyz") as without_tree,
         ):
-            ceilings = {
-                "bare JSON": (bare.url + "/bare/json", ""),
-                "bare one-row read": (bare.url, lookup.replace("{prefix}", "/bare/row/")),
-                "bare two-row insert": (bare.url + "/bare/insert", BARE_INSERT),
-            }
+            tiles = licences // 256  # the full tiles of a tree of `licences` events
             cases = {
                 "status lookup": (registry.url, lookup.replace("{prefix}", "/api/v1/status/")),
                 "statement": (registry.url, STATEMENT.format(licences=licences)),
                 "public list": (registry.url, RANDOM_PAGE),
                 "public search": (registry.url, SEARCH_PAGE),
                 "issue": (registry.url + "/api/v1/licences", ISSUE.format(token=token)),
+                "checkpoint": (registry.url + "/log/checkpoint", ""),
+                "full tile": (registry.url, FULL_TILE.format(kind="0/", tiles=tiles)),
+                "entry bundle": (registry.url, FULL_TILE.format(kind="entries/", tiles=tiles)),
+                "inclusion proof": (registry.url, INCLUSION.format(events=licences)),
+            }
+            ceilings = {
+                "bare JSON": (bare.url + "/bare/json", ""),
+                "bare one-row read": (bare.url, lookup.replace("{prefix}", "/bare/row/")),
+                "bare two-row insert": (bare.url + "/bare/insert", BARE_INSERT),
+                "status lookup": cases["status lookup"],
+                "issue without the tree": (
+                    without_tree.url + "/api/v1/licences",
+                    ISSUE.format(token=token),
+                ),
             }
             for round_ in range(rounds):
                 # each round walks licences of its own, all in the state their first action needs
-                cases["suspend/resume"] = (
-                    registry.url,
-                    SUSPEND_RESUME.format(
-                        token=token, until=until, base=1 + 1000 * round_, decision=decision
-                    ),
-                )
+                for name, server, base in (
+                    ("suspend/resume", registry, 1 + 2000 * round_),
+                    ("suspend/resume without the tree", without_tree, 1001 + 2000 * round_),
+                ):
+                    walk = SUSPEND_RESUME.format(
+                        token=token, until=until, base=base, decision=decision
+                    )
+                    (cases if server is registry else ceilings)[name] = (server.url, walk)
                 for case, ceiling, _target in RATIOS:
-                    if not writes and ceiling == "bare two-row insert":
+                    if not writes and ceiling in _WRITES:
                         continue
                     if only is not None and case not in only:
                         continue

@@ -67,16 +67,20 @@ def rebuild(url: str, events: int) -> None:
     with psycopg.connect(f"{admin_url}/postgres", autocommit=True) as admin:
         admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         admin.execute(f'CREATE DATABASE "{name}"')
-    subprocess.run(
-        [sys.executable, "-m", "flask", "--app", "licensing", "db", "upgrade"],
-        env={**os.environ, "LICENSING_DATABASE_URL": url}, cwd=ROOT, check=True,  # noqa: TID251
-        capture_output=True,
-    )  # fmt: skip
+    flask(url, "db", "upgrade")
     engine = sa.create_engine(database_url(url))
     fill(engine, events)
     engine.dispose()
     with psycopg.connect(url, autocommit=True) as connection:
         connection.execute("VACUUM ANALYZE audit_events")
+
+
+def flask(url: str, *args: str) -> None:
+    subprocess.run(
+        [sys.executable, "-m", "flask", "--app", "licensing", *args],
+        env={**os.environ, "LICENSING_DATABASE_URL": url}, cwd=ROOT, check=True,  # noqa: TID251
+        capture_output=True,
+    )  # fmt: skip
 
 
 def copy_with_psycopg(url: str) -> None:
@@ -207,8 +211,14 @@ def trail(args: argparse.Namespace) -> None:
         with app.app_context():
             assert verification.verify().ok
 
+    # the tree made from scratch as an upgrade makes it for a trail written before it: migration
+    # 0006 undone (its tables dropped), then run again, process start included
+    flask(url, "db", "downgrade", "0005")
+    seconds = timed(lambda: flask(url, "db", "upgrade"))
+    results.append(("Merkle tree built by migration 0006", f"{seconds:.1f} s", "(< 60 s)"))
+
     seconds = best(1, lambda: timed(verify))
-    results.append(("audit verify (chain and register)", f"{seconds:.1f} s", "(< 10 s)"))
+    results.append(("audit verify (chain, tree and register)", f"{seconds:.1f} s", "(< 10 s)"))
 
     print(
         f"\n{n:,} events, NDJSON {size / 1e6:,.0f} MB; best of {args.runs} runs after a warm-up\n"
