@@ -19,6 +19,7 @@ from licensing.domain.errors import (
     VersionMismatch,
 )
 from licensing.services.failures import ConcurrentChange, DatabaseBusy, DatabaseUnavailable
+from licensing.services.transparency import LogRewound
 
 MEDIA_TYPE = "application/problem+json"
 TYPE_BASE = "urn:licensing:problem:"
@@ -179,6 +180,17 @@ def handle_errors_of(blueprint: Blueprint) -> None:
             "The registry is busy; nothing was written. Retry shortly.",
             kind="busy",
             headers={"Retry-After": "1"},
+        )
+
+    @app.errorhandler(LogRewound)
+    def _rewound(error: LogRewound) -> Response:
+        current_app.logger.critical("refusing to sign a checkpoint: %s", error)
+        return problem(
+            503,
+            "The registry's log is behind a tree it already published (restored from an older "
+            "backup?); it signs nothing until the operator recovers the missing events.",
+            kind="log-rewound",
+            headers={"Retry-After": "3600"},
         )
 
     @app.errorhandler(DatabaseUnavailable)

@@ -8,11 +8,14 @@ snapshot beyond the read of the head it is for."""
 from __future__ import annotations
 
 import base64
+import fcntl
 import json
-from collections.abc import Iterable, Iterator, Mapping
+import os
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from sqlalchemy import Connection, bindparam, select
@@ -77,6 +80,11 @@ class TileNotFound(LookupError):
     """A tile or entry bundle the tree does not hold (yet, or at that width)."""
 
 
+class LogRewound(RuntimeError):
+    """The tree is not an extension of a tree this signing key already signed (the database was
+    restored from an older backup, or altered): signing it would publish a fork."""
+
+
 class NotYetCosigned(LookupError):
     """No checkpoint has yet been cosigned by as many witnesses as the quorum asks."""
 
@@ -135,10 +143,22 @@ def checkpoint_at_least(size: int, signer: Signer, settings: LogSettings) -> Sig
         return _signed(c, _head(c), signer, settings)
 
 
-def signed_note(head: TreeHead, signer: Signer, settings: LogSettings) -> str:
-    """The log's checkpoint of `head` as a signed note, its own signature only."""
+def signed_note(
+    head: TreeHead, signer: Signer, settings: LogSettings, connection: Connection | None = None
+) -> str:
+    """The log's checkpoint of `head` as a signed note, its own signature only; LogRewound when
+    the key already signed a tree this one does not extend."""
+    key = signer.current()
     body = notes.checkpoint_body(notes.Checkpoint(settings.origin, head.size, head.root))
-    return _sign(signer.current().private, settings.origin, body)
+    note = _signed_before.get((key.kid, body))
+    if note is None:
+        with _connected(connection) as c:
+            _high_water(signer).extend(head, lambda size: _root_at(c, size))
+        note = _sign(key.private, settings.origin, body)
+        _signed_before[key.kid, body] = note
+        if len(_signed_before) > 1024:
+            del _signed_before[next(iter(_signed_before))]
+    return note
 
 
 def statement_proof(token: str, seq: int, signer: Signer, settings: LogSettings) -> str:
@@ -177,10 +197,57 @@ def _quorum_size(c: Connection, settings: LogSettings) -> int | None:
     return max((size for size, n in counts.items() if n >= settings.quorum), default=None)
 
 
-@lru_cache(maxsize=1024)
 def _sign(private: Ed25519PrivateKey, origin: str, body: str) -> str:
-    """Signed once per key and checkpoint: Ed25519 is deterministic, the same note each time."""
     return notes.sign(body, origin, private)
+
+
+# Notes signed by this process, by key and checkpoint: Ed25519 is deterministic, so a checkpoint
+# signed again is the same note, and the high-water mark was checked when it was first signed.
+_signed_before: dict[tuple[str, str], str] = {}
+
+
+def _root_at(c: Connection, size: int) -> bytes:
+    return (
+        merkle.range_hash(0, size, _nodes(c, merkle.nodes_of([(0, size)])))
+        if size
+        else merkle.EMPTY_ROOT
+    )
+
+
+def _high_water(signer: Signer) -> HighWater:
+    return HighWater(Path(f"{signer.path}.signed-tree"))
+
+
+class HighWater:
+    """The largest tree a signing key has signed, kept in a file beside the key (a database
+    restored from an older backup cannot take it back with it). Before the key signs a tree, the
+    tree must extend that one: no smaller size, and the same root at that size. Updated under an
+    exclusive lock, so processes sharing the key file never lower it."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def extend(self, head: TreeHead, root_at: Callable[[int], bytes]) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        with open(self.path, "a+", encoding="ascii") as handle:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            handle.seek(0)
+            kept = handle.read().split()
+            if len(kept) == 2:
+                size, root = int(kept[0]), base64.b64decode(kept[1])
+                if head.size < size:
+                    raise LogRewound(
+                        f"the tree holds {head.size} events, but this key signed a tree of {size}"
+                    )
+                if (head.root if head.size == size else root_at(size)) != root:
+                    raise LogRewound(f"the tree of {size} is not the one this key signed")
+                if head.size == size:
+                    return
+            handle.seek(0)
+            handle.truncate()
+            handle.write(f"{head.size} {base64.b64encode(head.root).decode()}\n")
+            handle.flush()
+            os.fsync(handle.fileno())
 
 
 @lru_cache(maxsize=4096)

@@ -109,8 +109,12 @@ def _submit(
         and now - state.attempted_at < timedelta(seconds=settings.interval)
     ):
         return Outcome(witness.name, head.size, "not due")
-    note = transparency.signed_note(head, signer, settings)
     old = state.size if state is not None else 0
+    try:
+        note = transparency.signed_note(head, signer, settings)
+    except transparency.LogRewound as error:
+        log.critical("not submitting to witness %s: %s", witness.name, error)
+        return _failed(witness, old, now, f"the log refuses to sign: {error}")
     for _ in range(2):  # a 409 tells the size the witness holds: prove from there, once
         if old > head.size:
             return _failed(
