@@ -15,7 +15,7 @@ from licensing.domain.transparency import LogSettings
 from licensing.services import signing, transparency
 from licensing.services.signing import Signer
 
-__all__ = ["ProofCheck", "check", "given_keys", "open_checkpoint", "registry_keys"]
+__all__ = ["LogKeys", "ProofCheck", "check", "given_keys", "open_checkpoint", "registry_keys"]
 
 
 def registry_keys(signer: Signer, settings: LogSettings) -> LogKeys:
