@@ -8,17 +8,20 @@ from datetime import UTC, datetime
 from typing import Any, BinaryIO
 
 import click
+from flask import current_app
 from flask.cli import AppGroup
 
 from licensing.cli.arguments import INSTANT_FORMATS, jws_text, require_schema
-from licensing.domain import checkpoints
+from licensing.domain import checkpoints, notes
 from licensing.domain.exports import EXPORT_FORMATS
 from licensing.domain.lifecycle import ACTIONS
 from licensing.services import (
     audit_trail,
+    proofs,
     verification,
 )
 
+MAX_NOTE_BYTES = 16_384  # a checkpoint with a hundred cosignatures is under 12 KB
 audit_cli = AppGroup("audit", help="Verify and export the audit trail.")
 
 
@@ -99,36 +102,83 @@ def export_trail(
     "--checkpoint",
     "kept",
     multiple=True,
-    help="A checkpoint you kept (the JWS, or a file holding it); may repeat.",
+    help="A checkpoint you kept: the JWS of /api/v1/audit/checkpoint (or a file holding it), or "
+    "a file holding the signed note of /log/checkpoint; may repeat.",
 )
 @click.option(
-    "--jwks", type=click.File("rb"), help="The registry's JWKS, to check checkpoint signatures."
+    "--jwks", type=click.File("rb"), help="The registry's JWKS, to check JWS checkpoints."
 )
-def verify_export(export_file: BinaryIO, kept: tuple[str, ...], jwks: BinaryIO | None) -> None:
-    """Check an NDJSON export offline, with no database: every hash, every link, and that it still
-    reproduces each kept checkpoint. Exit 0 only when all holds."""
+@click.option(
+    "--vkey",
+    "vkeys",
+    multiple=True,
+    help="The log's verifier key, to check signed-note checkpoints (/api/v1/log `vkey` and its "
+    "`retired_vkeys`); may repeat. Default: the registry's own, from its database.",
+)
+def verify_export(
+    export_file: BinaryIO, kept: tuple[str, ...], jwks: BinaryIO | None, vkeys: tuple[str, ...]
+) -> None:
+    """Check an NDJSON export offline, with no database: every hash, every link, that it still
+    reproduces each kept checkpoint, and for a signed-note checkpoint of the log that the Merkle
+    tree of its first events has the checkpoint's root. Exit 0 only when all holds."""
+    tokens, trees = [], []
+    for given in kept:
+        note = _note_text(given)
+        if note is None:
+            tokens.append(jws_text(given, "checkpoint", "--checkpoint"))
+        else:
+            trees.append(note)
     keys = None
-    if kept:
+    if tokens:
         if jwks is None:
             raise click.UsageError("checking a checkpoint needs the registry's keys: give --jwks")
         try:
             keys = json.load(jwks)
         except ValueError:
             raise click.BadParameter("not a JSON key set", param_hint="--jwks") from None
-    tokens = [jws_text(given, "checkpoint", "--checkpoint") for given in kept]
+    log = _log_keys(vkeys) if trees else None
     try:
-        walk = verification.verify_export(export_file, tokens, keys)
-    except checkpoints.CheckpointRefused as error:
+        walk = verification.verify_export(export_file, tokens, keys, trees, log)
+    except (checkpoints.CheckpointRefused, notes.NoteRefused) as error:
         click.echo(f"checkpoint refused: {error}", err=True)
         sys.exit(1)
     if walk.finding is None:
         head = f"seq {walk.head.seq} ({walk.head.hash})" if walk.head else "no events"
         reached = f"; reproduces {len(tokens)} checkpoint(s)" if tokens else ""
+        if trees:
+            reached += f"; reproduces the tree root of {len(trees)} log checkpoint(s)"
         click.echo(f"ok: {walk.events_checked} events hold; head {head}{reached}")
         return
     where = f"line {walk.finding.line}" if walk.finding.line else "end of file"
     click.echo(f"FAILED at {where} (seq {walk.finding.seq}): {walk.finding.problem}", err=True)
     sys.exit(1)
+
+
+def _note_text(given: str) -> str | None:
+    """The signed note in the file `given`, or None when it is no file or holds a JWS."""
+    try:
+        with open(given, "rb") as handle:
+            raw = handle.read(MAX_NOTE_BYTES + 1)
+    except OSError:
+        return None
+    text = raw.decode("utf-8", errors="replace").replace("\r\n", "\n")
+    if "\n\n" not in text.strip():
+        return None  # a JWS has no blank line; a note always has one before its signatures
+    if len(raw) > MAX_NOTE_BYTES:
+        raise click.BadParameter(f"a checkpoint is at most {MAX_NOTE_BYTES} bytes", "--checkpoint")
+    return text
+
+
+def _log_keys(vkeys: tuple[str, ...]) -> proofs.LogKeys:
+    if not vkeys:
+        require_schema()
+        return proofs.registry_keys(
+            current_app.extensions["licensing.signer"], current_app.config["LICENSING_LOG"]
+        )
+    try:
+        return proofs.given_keys(vkeys)
+    except notes.NoteRefused as error:
+        raise click.BadParameter(str(error), param_hint="--vkey") from None
 
 
 def _show_progress(*, to_stdout: bool) -> bool:

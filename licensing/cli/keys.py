@@ -6,17 +6,22 @@ from __future__ import annotations
 import json
 import sys
 from datetime import UTC, datetime
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 import click
 from flask import current_app
 from flask.cli import AppGroup
 
 from licensing.cli.arguments import INSTANT_FORMATS, jws_text, require_schema
+from licensing.domain import notes
+from licensing.domain.log_proofs import is_tlog_proof
 from licensing.services import (
+    proofs,
     signing,
     statements,
 )
+
+MAX_PROOF_BYTES = 65_536  # a proof is a statement, a path and a checkpoint: a few KB
 
 keys_cli = AppGroup("keys", help="The registry's signing keys.")
 statements_cli = AppGroup("statements", help="Check signed status statements.")
@@ -52,25 +57,98 @@ def print_jwks() -> None:
     type=click.DateTime(INSTANT_FORMATS),
     help="Check as of this UTC time (default: now).",
 )
-def verify_statement(statement: str, jwks: BinaryIO | None, at: datetime | None) -> None:
-    """Check a signed status statement (the JWS, or a file holding it): print its claims and
-    whether it is genuine and current. Exit 0 only when it is both."""
-    token = jws_text(statement, "statement", "STATEMENT")
-    if jwks is None:
+@click.option(
+    "--vkey",
+    "vkeys",
+    multiple=True,
+    help="For a .tlog-proof: the log's verifier key (/api/v1/log `vkey`, and each of its "
+    "`retired_vkeys`); may repeat. Default: the registry's own, from its database.",
+)
+@click.option(
+    "--witness",
+    "witnesses",
+    multiple=True,
+    help="For a .tlog-proof: a witness's cosignature vkey whose cosignature counts; may repeat. "
+    "Default with no --vkey: the witnesses the registry names.",
+)
+def verify_statement(
+    statement: str,
+    jwks: BinaryIO | None,
+    at: datetime | None,
+    vkeys: tuple[str, ...],
+    witnesses: tuple[str, ...],
+) -> None:
+    """Check a signed status statement (the JWS, or a file holding it) or a statement's
+    .tlog-proof file: print its claims and whether it is genuine and current, and for a proof
+    where its event is in the log and which witnesses cosigned that tree. Exit 0 only when all
+    holds."""
+    proof = _proof_text(statement)
+    if jwks is None or (proof is not None and not vkeys):
         require_schema()
-        keys = None
-    else:
+    keys = None
+    if jwks is not None:
         try:
             keys = json.load(jwks)
         except ValueError:
             raise click.BadParameter("not a JSON key set", param_hint="--jwks") from None
-    found = statements.check(token, keys, at and at.replace(tzinfo=UTC))
-    for name, value in (found.claims or {}).items():
+    moment = at and at.replace(tzinfo=UTC)
+    issuer = current_app.config["LICENSING_STATEMENTS"].issuer
+    if proof is None:
+        found = statements.check(
+            jws_text(statement, "statement", "STATEMENT"), keys, moment, issuer
+        )
+        _print_claims(found.claims)
+        _verdict(found.holds, found.verdict)
+        return
+    checked = proofs.check(proof, current_app.config["LICENSING_STATEMENTS"],
+                           _log_keys(vkeys, witnesses), keys, moment)  # fmt: skip
+    _print_claims(checked.statement.claims if checked.statement else None)
+    if checked.in_log:
+        click.echo(f"{'in log':<16}position {checked.position} of a tree of {checked.size}")
+        for seen in checked.cosigned:
+            when = seen.at.strftime("%Y-%m-%dT%H:%M:%SZ")
+            click.echo(f"{'witness':<16}{seen.name} cosigned at {when}")
+    for name in checked.not_counted:
+        click.echo(f"{'not counted':<16}{name} (an unknown key, or a signature that does not hold)")
+    _verdict(checked.holds, checked.verdict)
+
+
+def _proof_text(given: str) -> str | None:
+    """The text of a .tlog-proof file, or None when `given` is no such file."""
+    try:
+        with open(given, "rb") as handle:
+            raw = handle.read(MAX_PROOF_BYTES + 1)
+    except OSError:
+        return None
+    text = raw.decode("utf-8", errors="replace").replace("\r\n", "\n")
+    if not is_tlog_proof(text):
+        return None
+    if len(raw) > MAX_PROOF_BYTES:
+        raise click.BadParameter(f"a proof is at most {MAX_PROOF_BYTES} bytes", param_hint="FILE")
+    return text
+
+
+def _log_keys(vkeys: tuple[str, ...], witnesses: tuple[str, ...]) -> proofs.LogKeys:
+    if not vkeys:
+        return proofs.registry_keys(
+            current_app.extensions["licensing.signer"], current_app.config["LICENSING_LOG"]
+        )
+    try:
+        return proofs.given_keys(vkeys, witnesses)
+    except notes.NoteRefused as error:
+        raise click.BadParameter(str(error), param_hint="--vkey/--witness") from None
+
+
+def _print_claims(claims: dict[str, Any] | None) -> None:
+    for name, value in (claims or {}).items():
         if name in ("iat", "exp"):  # seconds since 1970 in the token; a time for the reader
             value = datetime.fromtimestamp(value, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
         click.echo(f"{name:<16}{json.dumps(value, ensure_ascii=False)}")
-    if found.holds:
-        click.echo(f"ok: {found.verdict}")
+
+
+def _verdict(holds: bool, verdict: str) -> None:
+    if holds:
+        click.echo(f"ok: {verdict}")
         return
-    click.echo(f"REFUSED: {found.verdict}", err=True)
+    click.echo(f"REFUSED: {verdict}", err=True)
     sys.exit(1)

@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 import msgspec
 
 from licensing.domain import jws
+from licensing.domain.licence import is_licence_number
 from licensing.domain.lifecycle import REVOKED, SUSPENDED
 from licensing.domain.standing import STANDINGS
 from licensing.domain.timestamps import format_utc
@@ -136,9 +137,13 @@ class StatementCheck:
         return f"not genuine: {self.problem}"
 
 
-def check(token: str, jwks: dict[str, Any], at: datetime) -> StatementCheck:
-    """Check a statement against the registry's public keys at the moment `at`. Never raises for
-    anything a person might paste: every refusal is an answer."""
+def check(
+    token: str, jwks: dict[str, Any], at: datetime, issuer: str | None = None
+) -> StatementCheck:
+    """Check a statement against the registry's public keys at the moment `at`; with `issuer`,
+    one that another issuer signed (a key shared with another service) is not genuine, nor is one
+    whose subject is not a licence number. Never raises for anything a person might paste: every
+    refusal is an answer."""
     try:
         header, body = jws.read(token, jwks)
     except jws.JwsRefused as error:
@@ -149,6 +154,17 @@ def check(token: str, jwks: dict[str, Any], at: datetime) -> StatementCheck:
         return StatementCheck(
             False, False, None, None, kid,
             "it is signed by the registry, but it is not a status statement",
+        )  # fmt: skip
+    if issuer is not None and found["iss"] != issuer:
+        return StatementCheck(
+            False, False, None, None, kid,
+            f"it is signed by the registry's key, but its issuer is {found['iss'][:80]!r}, "
+            f"not {issuer!r}",
+        )  # fmt: skip
+    if not is_licence_number(found["sub"]):
+        return StatementCheck(
+            False, False, None, None, kid,
+            "it is signed by the registry's key, but its subject is not a licence number",
         )  # fmt: skip
     issued_at = datetime.fromtimestamp(found["iat"], UTC)
     expires_at = datetime.fromtimestamp(found["exp"], UTC)

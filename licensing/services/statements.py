@@ -86,8 +86,13 @@ def issue(number: str, signer: Signer, policy: Policy, rules: StatementRules) ->
 
 
 def check(
-    token: str, jwks: dict[str, Any] | None = None, at: datetime | None = None
+    token: str,
+    jwks: dict[str, Any] | None = None,
+    at: datetime | None = None,
+    issuer: str | None = None,
 ) -> StatementCheck:
-    """Whether `token` is a genuine statement, current at `at` (default: now), checked against
-    `jwks` (default: the registry's own public keys, retired ones included)."""
-    return statement_rules.check(token, signing.jwks() if jwks is None else jwks, at or clock.now())
+    """Whether `token` is a genuine statement (of `issuer`, when given), current at `at` (default:
+    now), checked against `jwks` (default: the registry's own public keys, retired ones
+    included)."""
+    keys = signing.jwks() if jwks is None else jwks
+    return statement_rules.check(token, keys, at or clock.now(), issuer)

@@ -3,15 +3,19 @@ replay of its events, both read from one snapshot."""
 
 from __future__ import annotations
 
+import shutil
+import tempfile
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, BinaryIO
 
+import msgspec
 from sqlalchemy import Connection, LargeBinary, Select, cast, func, literal, select, type_coerce
 
-from licensing.domain import checkpoints, merkle
+from licensing.domain import checkpoints, log_proofs, merkle, notes
 from licensing.domain.chain import GENESIS
 from licensing.domain.decider import LicenceState
+from licensing.domain.log_proofs import LogKeys
 from licensing.domain.replay import ROW_FIELDS, RegisterReplay, ReplayRefused
 from licensing.domain.replay import differences as row_differences
 from licensing.domain.trail import Finding, TrailCheck
@@ -80,13 +84,67 @@ def verify() -> Verification:
 
 
 def verify_export(
-    export: BinaryIO, kept: Sequence[str], keys: Mapping[str, Any] | None
+    export: BinaryIO,
+    kept: Sequence[str],
+    keys: Mapping[str, Any] | None,
+    trees: Sequence[str] = (),
+    log: LogKeys | None = None,
 ) -> FastTrailCheck:
-    """Check an export offline, with no database: every hash, every link, and that it still
-    reproduces each kept checkpoint (compact JWS, genuine by `keys`); CheckpointRefused for one
-    that is not."""
+    """Check an export offline, with no database: every hash, every link, that it still
+    reproduces each kept checkpoint (compact JWS, genuine by `keys`; CheckpointRefused for one
+    that is not), and that the Merkle tree of its first events has the root of each kept log
+    checkpoint (signed notes, opened with `log`'s keys; NoteRefused for one that is not)."""
     anchors = [checkpoints.read(token, keys or {}) for token in kept]
-    return check_export(export, anchors)
+    heads = [log_proofs.open_log_checkpoint(note, log).checkpoint for note in trees] if log else []
+    if heads and not export.seekable():  # the tree is a second read: keep a pipe's bytes
+        spooled = tempfile.TemporaryFile()  # noqa: SIM115 (closed with the export)
+        shutil.copyfileobj(export, spooled)
+        spooled.seek(0)
+        export = spooled
+    start = export.tell()
+    walk = check_export(export, anchors)
+    if walk.finding is None and heads:
+        export.seek(start)
+        walk.finding = _root_finding(export, heads)
+    return walk
+
+
+class _Leaf(msgspec.Struct):
+    seq: int
+    hash: str
+
+
+def _root_finding(export: BinaryIO, heads: Sequence[notes.Checkpoint]) -> Finding | None:
+    """The first kept log checkpoint whose root is not the root of the tree of the export's first
+    `size` events (their hashes the leaves, in seq order), or whose size the export does not
+    reach. The chain has been checked: each line is an event, in seq order."""
+    wanted = sorted({head.size for head in heads})
+    roots: dict[int, bytes] = {}
+    frontier: list[bytes] = []
+    decode = msgspec.json.Decoder(_Leaf).decode
+    size = 0
+    for line in export:
+        if size >= wanted[-1]:
+            break
+        leaf = decode(line)
+        if size == 0 and leaf.seq != 1:
+            problem = f"the export starts at seq {leaf.seq}: a log checkpoint's tree is from seq 1"
+            return Finding(1, leaf.seq, problem)
+        frontier, _ = merkle.append(frontier, size, bytes.fromhex(leaf.hash))
+        size += 1
+        if size in wanted:
+            roots[size] = merkle.root(frontier)
+    for head in sorted(heads, key=lambda h: h.size):
+        if head.size not in roots:
+            problem = f"the export ends at seq {size}, before the log checkpoint of {head.size}"
+            return Finding(None, size + 1, problem)
+        if roots[head.size] != head.root:
+            problem = (
+                f"the tree of the export's first {head.size} events has another root than the "
+                "log checkpoint: the trail was rewritten"
+            )
+            return Finding(None, head.size, problem)
+    return None
 
 
 def _stored_events(connection: Connection) -> Iterator[Sequence[Any]]:

@@ -134,3 +134,25 @@ def reason_article(code: str | None) -> str:
     """The provision of the law the reason code rests on, cited in the reader's language."""
     reason = CATALOGUE.get(code or "")
     return reason.article.cited(_language()) if reason else ""
+
+
+# Why a statement's log proof was refused (domain.log_proofs.REFUSALS), for the reader
+PROOF_REFUSALS = {
+    "malformed": _l(
+        "This is not a readable log proof: it is cut short, or its lines were altered."
+    ),
+    "origin": _l("The proof's checkpoint is of another log, not of this register's."),
+    "checkpoint": _l(
+        "The proof's checkpoint is not signed by the register's log key: it is forged, or signed "
+        "by another key."
+    ),
+    "no_statement": _l("The proof carries no statement."),
+    "statement": _l(
+        "The statement inside the proof is not one the register signed, or it was changed."
+    ),
+    "index": _l("The proof is for another place in the log than the statement's audit event."),
+    "inclusion": _l(
+        "The proof's hashes do not lead from the statement's audit event to the checkpoint's "
+        "tree: they were altered, reordered or cut."
+    ),
+}

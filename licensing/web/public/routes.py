@@ -25,11 +25,12 @@ from sqlalchemy.exc import TimeoutError as SQLAlchemyTimeout
 from licensing import clock
 from licensing.domain.errors import LicenceNotFound
 from licensing.domain.licence import SUBTYPES, is_licence_number
+from licensing.domain.log_proofs import is_tlog_proof
 from licensing.domain.regions import REGIONS
 from licensing.domain.standing import STANDINGS
 from licensing.domain.timestamps import parse_utc
 from licensing.http.ratelimit import public_limit
-from licensing.services import public, statements
+from licensing.services import proofs, public, statements
 from licensing.services.failures import DatabaseBusy, DatabaseUnavailable
 from licensing.web import pages
 from licensing.web.lifecycle_picture import lifecycle_svg
@@ -43,7 +44,7 @@ pages.serve_pages(blp)
 PAGE_SIZE = 20
 MAX_QUERY = 200  # characters of a search that are read; a holder's name is at most 300
 CSV_ROWS = 10_000  # the most rows one download carries
-MAX_STATEMENT = 16_384  # characters read of a pasted or uploaded statement; real ones are < 2 KB
+MAX_STATEMENT = 65_536  # characters read of a pasted or uploaded statement or proof (< 16 KB)
 MAX_SHOWN = 4_096  # a paste longer than this is not echoed back into the form
 SORTS = tuple(public.ORDERS)
 
@@ -156,21 +157,33 @@ def _lifecycle(locale: str) -> str:
 
 @blp.route("/verify", methods=["GET", "POST"])
 def verify() -> str:
-    """Paste or upload a statement; the answer says whether the registry signed it, whether it
-    still holds and what it states, checked against the registry's own public keys."""
+    """Paste or upload a statement or its tlog-proof; the answer says whether the registry signed
+    it, whether it still holds and what it states, and for a proof where it is in the log and
+    which witnesses saw that tree, checked against the registry's own keys and witnesses."""
     if request.method == "GET":
         return render_template("public/verify.html")
-    pasted = request.form.get("statement", "")[:MAX_STATEMENT].strip()
+    pasted = request.form.get("statement", "")[:MAX_STATEMENT]
     upload = request.files.get("file")
     if upload is not None and upload.filename:
-        pasted = upload.stream.read(MAX_STATEMENT).decode("utf-8", errors="replace").strip()
+        pasted = upload.stream.read(MAX_STATEMENT).decode("utf-8", errors="replace")
+    pasted = pasted.replace("\r\n", "\n").strip()  # a textarea sends CRLF
     if not pasted:
         return render_template("public/verify.html", empty=True)
-    check = statements.check("".join(pasted.split()))
+    rules = current_app.config["LICENSING_STATEMENTS"]
+    proof = None
+    if is_tlog_proof(pasted):
+        keys = proofs.registry_keys(
+            current_app.extensions["licensing.signer"], current_app.config["LICENSING_LOG"]
+        )
+        proof = proofs.check(pasted + "\n", rules, keys)
+        check = proof.statement
+    else:
+        check = statements.check("".join(pasted.split()), issuer=rules.issuer)
     return render_template(
         "public/verify.html",
         check=check,
-        claims=_shown_claims(check.claims),
+        proof=proof,
+        claims=_shown_claims(check.claims if check else None),
         pasted=pasted if len(pasted) <= MAX_SHOWN else None,
     )
 
