@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -51,6 +52,16 @@ class _Change:
 
 
 _TABLE: Table = ChainHead.__table__  # type: ignore[assignment]
+_COMMITS = itertools.count(1)
+_last_commit = 0
+
+
+def commits() -> int:
+    """How many write transactions this process has committed: what it keeps of a read (the log's
+    published checkpoint) is stale once this moves."""
+    return _last_commit
+
+
 _HEAD_COLUMNS = (_TABLE.c.seq, _TABLE.c.hash, _TABLE.c.at, _TABLE.c.tree)
 _HEAD = select(*_HEAD_COLUMNS).where(_TABLE.c.id == 1).with_for_update()
 
@@ -152,6 +163,8 @@ def write_transaction(
             write.update(_TABLE, {"id": 1, "seq": seq}, after)
         _apply(session, write.changes, postgresql)
         session.commit()
+        global _last_commit
+        _last_commit = next(_COMMITS)
         for action in write.actions:
             metrics.EVENTS.labels(action).inc()
     except (StaleDataError, IntegrityError) as error:

@@ -11,14 +11,18 @@ import base64
 import fcntl
 import json
 import os
+from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from time import monotonic
+from typing import Any
+from weakref import WeakKeyDictionary
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
-from sqlalchemy import Connection, bindparam, select
+from sqlalchemy import Connection, Engine, bindparam, select
 
 from licensing.database import public_read_engine
 from licensing.domain import merkle, notes
@@ -27,6 +31,7 @@ from licensing.domain.merkle import Node, Tile
 from licensing.domain.transparency import LogSettings
 from licensing.models import AuditEvent, ChainHead, LogCosignature, LogNode, SigningKey
 from licensing.services.signing import Signer
+from licensing.services.transaction import commits
 
 _HEAD = select(ChainHead.seq, ChainHead.tree).where(ChainHead.id == 1)
 _NODES = select(LogNode.leaf, LogNode.hashes).where(
@@ -107,6 +112,10 @@ def log_vkey(signer: Signer, settings: LogSettings) -> str:
 
 def retired_vkeys(settings: LogSettings) -> list[str]:
     """The vkeys of keys the log signed with before the current one."""
+    return _recent.get(("retired", settings.origin), lambda: _retired_vkeys(settings))  # type: ignore[no-any-return]
+
+
+def _retired_vkeys(settings: LogSettings) -> list[str]:
     with _connected() as c:
         jwks = c.execute(
             select(SigningKey.public_jwk)
@@ -119,7 +128,13 @@ def retired_vkeys(settings: LogSettings) -> list[str]:
 def checkpoint(signer: Signer, settings: LogSettings) -> SignedCheckpoint:
     """The checkpoint /log/checkpoint serves: the current tree, with the cosignatures held for it;
     with a quorum, the newest tree that many of the witnesses named cosigned (NotYetCosigned when
-    there is none)."""
+    there is none). Kept by this process for at most FRESH seconds, as C2SP tlog-tiles lets a
+    checkpoint be cached for a few."""
+    kid = signer.current().kid
+    return _recent.get(("checkpoint", kid), lambda: _checkpoint(signer, settings))
+
+
+def _checkpoint(signer: Signer, settings: LogSettings) -> SignedCheckpoint:
     with _connected() as c:
         if settings.quorum:
             size = _quorum_size(c, settings)
@@ -272,11 +287,21 @@ def tree_head(connection: Connection | None = None) -> TreeHead:
         return _head(c)
 
 
+def published_head(at_least: int = 0) -> TreeHead:
+    """The tree as this process last read it (at most FRESH seconds ago, and before none of its
+    own writes), or read again when that is smaller than `at_least` (someone holds a newer
+    checkpoint: another process served it)."""
+    head: TreeHead = _recent.get("head", tree_head)
+    if head.size < at_least:
+        head = _recent.renew("head", tree_head)
+    return head
+
+
 def inclusion(seq: int, size: int | None = None) -> tuple[TreeHead, InclusionProof]:
-    """The proof that the event `seq` is in the tree of `size` (default: the current tree), with
-    the current tree head; InvalidFields naming the parameter a tree cannot answer."""
+    """The proof that the event `seq` is in the tree of `size` (default: the tree published),
+    with that tree's head; InvalidFields naming the parameter a tree cannot answer."""
+    head = published_head(at_least=max(size or 0, seq))
     with _connected() as c:
-        head = _head(c)
         size = head.size if size is None else size
         errors: dict[str, list[str]] = {}
         if size > head.size:
@@ -296,8 +321,8 @@ def inclusion(seq: int, size: int | None = None) -> tuple[TreeHead, InclusionPro
 
 def consistency(old: int, new: int) -> ConsistencyProof:
     """The proof that the tree of `new` events extends the tree of `old`."""
+    head = published_head(at_least=new)
     with _connected() as c:
-        head = _head(c)
         if new > head.size:
             message = f"The tree holds {head.size} events; there is no tree of {new}."
             raise InvalidFields({"to": [message]})
@@ -309,11 +334,16 @@ def consistency(old: int, new: int) -> ConsistencyProof:
 
 
 def tile(level: int, index: int, width: int) -> bytes:
-    """The tile's hashes, joined (C2SP tlog-tiles); TileNotFound when the tree does not hold it."""
+    """The tile's hashes, joined (C2SP tlog-tiles); TileNotFound when the tree does not hold it.
+    A full tile never changes: this process keeps the last ones read."""
+    return _immutable(("tile", level, index), width, lambda: _tile(level, index, width))
+
+
+def _tile(level: int, index: int, width: int) -> bytes:
     wanted = Tile(level, index, width)
+    if not wanted.within(published_head().size) and not wanted.within(_fresh_size()):
+        raise TileNotFound(wanted)
     with _connected() as c:
-        if not wanted.within(_head(c).size):
-            raise TileNotFound(wanted)
         nodes = wanted.nodes()
         if level == 0:  # the leaves' own rows, in a run
             rows = c.execute(_RUN, {"first": index * 256, "end": index * 256 + width})
@@ -324,13 +354,76 @@ def tile(level: int, index: int, width: int) -> bytes:
 
 def entries(index: int, width: int) -> bytes:
     """The entry bundle: each leaf's data (the event's hash, 32 bytes) after its length as a
-    big-endian uint16."""
+    big-endian uint16. A full bundle never changes: this process keeps the last ones read."""
+    return _immutable(("entries", index), width, lambda: _entries(index, width))
+
+
+def _entries(index: int, width: int) -> bytes:
+    wanted = Tile(0, index, width)
+    if not wanted.within(published_head().size) and not wanted.within(_fresh_size()):
+        raise TileNotFound(("entries", index, width))
     with _connected() as c:
-        if not Tile(0, index, width).within(_head(c).size):
-            raise TileNotFound(("entries", index, width))
         first = index * merkle.TILE_WIDTH
         hashes = c.execute(_LEAVES, {"first": first, "last": first + width}).scalars()
         return b"".join(b"\x00\x20" + bytes.fromhex(h) for h in hashes)
+
+
+def _fresh_size() -> int:
+    return _recent.renew("head", tree_head).size
+
+
+# What this process keeps of the log it reads
+
+
+FRESH = 1.0  # seconds a published checkpoint (or the tree head) is reused before it is read again
+FULL_TILES_KEPT = 1024  # 8 KiB each
+
+
+@dataclass(frozen=True)
+class _Kept:
+    value: Any
+    at: float
+    commit: int
+
+
+class _Recent:
+    """Reads of the log this process reuses, per database: a mutable one (the head, the
+    checkpoint) for at most FRESH seconds and never after a write this process committed (so a
+    client sees its own writes at once); an immutable one (a full tile) for good, the last
+    FULL_TILES_KEPT of them."""
+
+    def __init__(self) -> None:
+        self._mutable: WeakKeyDictionary[Engine, dict[Any, _Kept]] = WeakKeyDictionary()
+        self._immutable: WeakKeyDictionary[Engine, OrderedDict[Any, bytes]] = WeakKeyDictionary()
+
+    def get(self, key: Any, read: Callable[[], Any]) -> Any:
+        kept = self._mutable.get(public_read_engine(), {}).get(key)
+        if kept is not None and kept.commit == commits() and monotonic() - kept.at < FRESH:
+            return kept.value
+        return self.renew(key, read)
+
+    def renew(self, key: Any, read: Callable[[], Any]) -> Any:
+        commit, value = commits(), read()
+        self._mutable.setdefault(public_read_engine(), {})[key] = _Kept(value, monotonic(), commit)
+        return value
+
+    def immutable(self, key: Any, read: Callable[[], bytes]) -> bytes:
+        kept = self._immutable.setdefault(public_read_engine(), OrderedDict())
+        value = kept.get(key)
+        if value is None:
+            value = kept[key] = read()
+            if len(kept) > FULL_TILES_KEPT:
+                kept.popitem(last=False)
+        else:
+            kept.move_to_end(key)
+        return value
+
+
+_recent = _Recent()
+
+
+def _immutable(key: Any, width: int, read: Callable[[], bytes]) -> bytes:
+    return _recent.immutable(key, read) if width == merkle.TILE_WIDTH else read()
 
 
 def _head(c: Connection) -> TreeHead:

@@ -66,7 +66,8 @@ def beside(
     restore: Callable[[str, Path], str],  # noqa: F811
     tmp_path: Path,
 ) -> Iterator[Callable[[Flask, Path], Flask]]:
-    """Registry B: a backup of A restored into a database of its own, with A's signing key."""
+    """Registry B: a backup of A restored into a database of its own, on another host with a copy
+    of A's signing key (on A's host, the key's high-water mark would refuse to sign B's tree)."""
     made: list[Flask] = []
 
     def build(a: Flask, backup: Path) -> Flask:
@@ -77,11 +78,18 @@ def beside(
             url = f"sqlite:///{target}"
         else:
             url = restore(url.replace("postgresql+psycopg", "postgresql"), backup)
+        host = tmp_path / f"host-{len(made)}"
+        host.mkdir()
+        key = host / "signing-key.pem"
+        with a.app_context():
+            a.extensions["licensing.signer"].current()  # made on first use
+        shutil.copyfile(a.config["LICENSING_SIGNING_KEY_FILE"], key)
+        key.chmod(0o600)
         b = create_app(
             {
                 "TESTING": True,
                 "LICENSING_DATABASE_URL": url,
-                "LICENSING_SIGNING_KEY_FILE": a.config["LICENSING_SIGNING_KEY_FILE"],
+                "LICENSING_SIGNING_KEY_FILE": str(key),
                 "LICENSING_RATELIMIT_STORAGE_URI": "memory://",
             }
         )

@@ -54,7 +54,7 @@ class Log(MethodView):
         """What a verifier needs to follow the log: its origin and keys, its size and root, and
         the witnesses it submits to."""
         signer, settings = _log()
-        head = transparency.tree_head()
+        head = transparency.published_head()
         return {
             "origin": settings.origin,
             "vkey": transparency.log_vkey(signer, settings),
