@@ -15,7 +15,8 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from licensing.domain import log_proofs, notes
-from licensing.models import LogCosignature, db
+from licensing.models import LogCosignature
+from licensing.services.transaction import write_transaction
 from licensing.web import labels
 from tests.factories import API, act, issue
 from tests.web.conftest import page
@@ -38,13 +39,12 @@ def cosign(app: Flask, client: FlaskClient) -> None:
     body = note.partition("\n\n")[0] + "\n"
     size = notes.parse_checkpoint(body).size
     line = notes.cosignature_line(body, WITNESS, WITNESS_KEY, int(SEEN_AT.timestamp()))
-    with app.app_context():
-        db.session.add(
-            LogCosignature(
-                witness=WITNESS, size=size, line=line, signed_at=SEEN_AT, received_at=SEEN_AT
-            )
-        )
-        db.session.commit()
+    with app.app_context(), write_transaction() as write:  # as the witness loop keeps one
+        write.insert(
+            LogCosignature.__table__,
+            {"witness": WITNESS, "size": size, "line": line, "signed_at": SEEN_AT,
+             "received_at": SEEN_AT},
+        )  # fmt: skip
 
 
 def proof_of(client: FlaskClient, number: str) -> str:
