@@ -298,6 +298,7 @@ def tile_path_index(segments: str) -> tuple[int, int | None]:
         if (
             not raw.isascii()
             or not raw.isdigit()
+            or len(raw) > 3
             or raw != str(int(raw))
             or not 1 <= int(raw) <= 255
         ):

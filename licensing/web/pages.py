@@ -15,7 +15,7 @@ PAGE_CSP = (
 )
 
 # Paths whose errors are the REST API's (problem+json), even when no route matched.
-API_PATHS = ("/api/", "/.well-known/")
+API_PATHS = ("/api/", "/.well-known/", "/log/")
 API_EXACT = ("/api", "/openapi.json", "/healthz", "/readyz")
 
 

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from flask import Response, current_app
@@ -35,6 +36,8 @@ _BINARY = {"application/octet-stream": {"schema": {"type": "string", "format": "
 
 
 NOTE = "text/plain; charset=utf-8"
+# a level in ASCII decimal without leading zeros (the route's int converter took "00" and "٠")
+_LEVEL = re.compile(r"0|[1-9][0-9]?")
 
 
 @tiles.errorhandler(transparency.NotYetCosigned)
@@ -111,17 +114,18 @@ class Consistency(MethodView):
         return transparency.consistency(query["old"], query["new"])
 
 
-@tiles.route("/tile/<int:level>/<path:index>")
+@tiles.route("/tile/<level>/<path:index>")
 class MerkleTile(MethodView):
     @tiles.response(200, content_type="application/octet-stream")
     @tiles.doc(responses={"200": {"description": "The tile's hashes", "content": _BINARY}})
     @tiles.alt_response(404, description="The tree holds no such tile (yet, or at that width)")
-    def get(self, level: int, index: str) -> Response:
+    def get(self, level: str, index: str) -> Response:
         """A tile: the hashes at tree level 8L of tile N (`x001/234`), `.p/W` for a partial one."""
         n, width = _tile(index)
-        if level > 63:
-            abort(404, message="Tile levels are 0 to 63.")
-        return _served(lambda: transparency.tile(level, n, width or merkle.TILE_WIDTH), width)
+        if not _LEVEL.fullmatch(level) or int(level) > 63:
+            abort(404, message="Tile levels are 0 to 63, in decimal, without leading zeros.")
+        height = int(level)
+        return _served(lambda: transparency.tile(height, n, width or merkle.TILE_WIDTH), width)
 
 
 @tiles.route("/tile/entries/<path:index>")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import re
 from typing import Any
 
 import marshmallow as ma
@@ -21,25 +22,34 @@ class Hash(fields.Field):  # type: ignore[type-arg]
         return None if value is None else base64.b64encode(value).decode()
 
 
+_WHOLE = re.compile(r"-?[0-9]{1,40}")
+
+
+class Whole(fields.Integer):
+    """A whole number in a query, in ASCII digits only: int() would also take "١" or "１"."""
+
+    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> int:
+        if not isinstance(value, str) or not _WHOLE.fullmatch(value):
+            raise self.make_error("invalid")
+        return super()._deserialize(value, attr, data, **kwargs)  # type: ignore[no-any-return]
+
+
 class InclusionQuerySchema(ma.Schema):
-    seq = fields.Integer(
-        required=True, strict=False, validate=_SIZE, metadata={"description": "The event's seq"}
-    )
-    size = fields.Integer(
-        strict=False,
+    seq = Whole(required=True, validate=_SIZE, metadata={"description": "The event's seq"})
+    size = Whole(
         validate=_SIZE,
         metadata={"description": "The tree to prove it in (default: the current one)"},
     )
 
 
 class ConsistencyQuerySchema(ma.Schema):
-    old = fields.Integer(
+    old = Whole(
         data_key="from",
         required=True,
         validate=validate.Range(min=0, max=MAX_SIZE),
         metadata={"description": "The size of the older tree"},
     )
-    new = fields.Integer(
+    new = Whole(
         data_key="to",
         required=True,
         validate=validate.Range(min=0, max=MAX_SIZE),
