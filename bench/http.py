@@ -323,21 +323,26 @@ def measure(
                     ISSUE.format(token=token),
                 ),
             }
-            for round_ in range(rounds):
-                # each round walks licences of its own, all in the state their first action needs
-                for name, server, key in (
-                    ("suspend/resume", registry, token),
-                    ("suspend/resume without the tree", without_tree, baseline_token),
-                ):
-                    walk = SUSPEND_RESUME.format(
-                        token=key, until=until, base=1 + 1000 * round_, decision=decision
-                    )
-                    (cases if server is registry else ceilings)[name] = (server.url, walk)
+            walks = 0  # each measurement of suspend/resume walks licences of its own
+
+            def walk(server: Server, key: str) -> tuple[str, str]:
+                nonlocal walks
+                walks += 1
+                base = 1 + 1000 * (walks - 1)  # all in the state their first action needs
+                script = SUSPEND_RESUME.format(token=key, until=until, base=base, decision=decision)
+                return server.url, script
+
+            for _round in range(rounds):
                 for case, ceiling, _target in RATIOS:
                     if not writes and ceiling in _WRITES:
                         continue
                     if only is not None and case not in only:
                         continue
+                    if case == "suspend/resume":
+                        cases[case] = walk(registry, token)
+                        ceilings["suspend/resume without the tree"] = walk(
+                            without_tree, baseline_token
+                        )
                     results[ceiling] = wrk(*ceilings[ceiling], seconds, scratch)
                     results[case] = wrk(*cases[case], seconds, scratch)
                     ratios.setdefault((case, ceiling), []).append(

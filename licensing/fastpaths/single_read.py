@@ -14,8 +14,8 @@ from licensing.models import db
 
 
 class SingleRead:
-    """A read-only statement giving one row at most, run as one statement outside a transaction,
-    where public reads go.
+    """A read-only statement giving one row (or a few: `rows`), run as one statement outside a
+    transaction, where public reads go.
 
     Compiled once per database by SQLAlchemy, its columns read back by SQLAlchemy's own column
     types, and run on a pooled DBAPI connection: for the registry's hottest routes, Core's
@@ -50,6 +50,14 @@ class SingleRead:
 
     def __call__(self, **parameters: Any) -> Any:
         """The row (its columns by name), or None."""
+        rows = self._run(parameters, many=False)
+        return rows[0] if rows else None
+
+    def rows(self, **parameters: Any) -> list[Any]:
+        """Every row the statement gives (for a statement that gives a few)."""
+        return self._run(parameters, many=True)
+
+    def _run(self, parameters: dict[str, Any], many: bool) -> list[Any]:
         engines = db.engines  # looked up once: each look is the app's and the extension's
         engine = engines.get(SINGLE_READS) or engines.get(PUBLIC_READ) or engines[None]
         dialect = engine.dialect
@@ -67,7 +75,7 @@ class SingleRead:
                 cursor = connection.cursor()
                 try:
                     cursor.execute(sql, arguments)
-                    row = cursor.fetchone()
+                    found = cursor.fetchall() if many else cursor.fetchmany(1)
                 finally:
                     cursor.close()
             except dialect.loaded_dbapi.Error as error:
@@ -83,10 +91,12 @@ class SingleRead:
                 ) from error  # fmt: skip
             finally:
                 connection.close()
-            if row is None:
-                return None
-            return self._row._make(
-                value if process is None else process(value)
-                for process, value in zip(processors, row, strict=True)
-            )
+            make = self._row._make
+            return [
+                make(
+                    value if process is None else process(value)
+                    for process, value in zip(processors, row, strict=True)
+                )
+                for row in found
+            ]
         raise AssertionError("unreachable")

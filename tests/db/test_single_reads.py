@@ -23,3 +23,27 @@ def test_single_reads_give_what_core_gives(app: Flask) -> None:
                 assert (got and tuple(got)) == (expected and tuple(expected))
                 if got is not None:
                     assert got._fields == tuple(expected._fields)
+
+
+def test_the_tree_rows_read_in_one_statement_are_what_core_reads(app: Flask) -> None:
+    import json
+
+    from sqlalchemy import select
+
+    from licensing.models import LogNode
+    from licensing.services import transparency
+
+    client = app.test_client()
+    regulator = bearer(app, "regulator")
+    for _ in range(5):
+        issue(client, regulator)
+    with app.app_context():
+        dialect = db.engine.dialect.name
+        read = transparency._NODES[dialect]
+        for leaves in ([], [0], [4, 1, 3], [2, 99]):
+            given = leaves if dialect == "postgresql" else json.dumps(leaves)
+            got = sorted(tuple(row) for row in read.rows(leaves=given))
+            core = select(LogNode.leaf, LogNode.hashes).where(LogNode.leaf.in_(leaves))
+            expected = sorted(tuple(row) for row in db.session.execute(core))
+            assert got == expected
+            assert all(isinstance(hashes, bytes) for _, hashes in got)
