@@ -320,7 +320,7 @@ def measure(
                 "status lookup": cases["status lookup"],
                 "issue without the tree": (
                     without_tree.url + "/api/v1/licences",
-                    ISSUE.format(token=token),
+                    ISSUE.format(token=baseline_token),
                 ),
             }
             walks = 0  # each measurement of suspend/resume walks licences of its own
