@@ -120,7 +120,7 @@ def _proof_text(given: str) -> str | None:
             raw = handle.read(MAX_PROOF_BYTES + 1)
     except OSError:
         return None
-    text = raw.decode("utf-8", errors="replace").replace("\r\n", "\n")
+    text = raw.decode("utf-8-sig", errors="replace").replace("\r\n", "\n")
     if not is_tlog_proof(text):
         return None
     if len(raw) > MAX_PROOF_BYTES:

@@ -117,7 +117,8 @@ def open_log_checkpoint(note: str | bytes, keys: LogKeys) -> OpenedCheckpoint:
         for witness in keys.witnesses:
             try:
                 timestamp = notes.verify_cosignature(line, opened.text, witness)
-                cosigned.append(Cosigned(witness.name, timestamp))
+                if all(seen.name != witness.name for seen in cosigned):  # a witness counts once
+                    cosigned.append(Cosigned(witness.name, timestamp))
                 break
             except notes.NoteRefused:
                 continue
@@ -188,7 +189,9 @@ class ProofCheck:
 
 
 def is_tlog_proof(text: str) -> bool:
-    return text.startswith(notes.TLOG_PROOF_HEADER + "\n")
+    """Whether `text` is meant as a tlog-proof (its first line is the header, spaces aside): then
+    it is checked, and refused, as one, never mistaken for a statement."""
+    return text.lstrip("\ufeff").split("\n", 1)[0].strip() == notes.TLOG_PROOF_HEADER
 
 
 def check_proof(

@@ -8,6 +8,7 @@ snapshot beyond the read of the head it is for."""
 from __future__ import annotations
 
 import base64
+import binascii
 import fcntl
 import json
 import os
@@ -78,7 +79,7 @@ _COSIGNATURES = select(LogCosignature.witness, LogCosignature.line).where(
     LogCosignature.witness.in_(bindparam("names", expanding=True)),
 )
 _RECENT_COSIGNED = (
-    select(LogCosignature.size)
+    select(LogCosignature.size, LogCosignature.witness, LogCosignature.line)
     .where(LogCosignature.witness.in_(bindparam("names", expanding=True)))
     .order_by(LogCosignature.size.desc())
     .limit(bindparam("n"))
@@ -194,11 +195,11 @@ def signed_note(
     note = _signed_before.get((key.kid, body))
     if note is None:
         with _connected(connection) as c:
-            _high_water(signer).extend(head, lambda size: _root_at(c, size))
+            _high_water(signer).extend(head, _head(c).size, lambda size: _root_at(c, size))
         note = _sign(key.private, settings.origin, body)
         _signed_before[key.kid, body] = note
         if len(_signed_before) > 1024:
-            del _signed_before[next(iter(_signed_before))]
+            _signed_before.pop(next(iter(_signed_before), None), None)  # type: ignore[arg-type]
     return note
 
 
@@ -223,6 +224,7 @@ def _signed(
         known = {w.name: w for w in settings.witnesses}
         held = c.execute(_COSIGNATURES, {"size": head.size, "names": list(known)}).all()
         for witness, line in sorted(held):
+            line = line if line.endswith("\n") else line + "\n"
             if _cosigned(line, body, known[witness].vkey):
                 lines.append(line)
                 names.append(witness)
@@ -230,12 +232,26 @@ def _signed(
 
 
 def _quorum_size(c: Connection, settings: LogSettings) -> int | None:
-    """The newest size that `quorum` of the named witnesses cosigned, among the latest ones."""
-    names = [w.name for w in settings.witnesses]
-    counts: dict[int, int] = {}
-    for size in c.execute(_RECENT_COSIGNED, {"names": names, "n": 64 * len(names)}).scalars():
-        counts[size] = counts.get(size, 0) + 1
-    return max((size for size, n in counts.items() if n >= settings.quorum), default=None)
+    """The newest size that `quorum` of the named witnesses cosigned with a cosignature that
+    holds for their keys as configured now, among the latest ones kept."""
+    known = {w.name: w.vkey for w in settings.witnesses}
+    recent = c.execute(_RECENT_COSIGNED, {"names": list(known), "n": 64 * len(known)}).all()
+    by_size: dict[int, list[tuple[str, str]]] = {}
+    for size, witness, line in recent:
+        by_size.setdefault(size, []).append((witness, line))
+    for size in sorted(by_size, reverse=True):
+        if len(by_size[size]) < settings.quorum:
+            continue
+        root = _root_at(c, size)
+        body = notes.checkpoint_body(notes.Checkpoint(settings.origin, size, root))
+        holding = {
+            witness
+            for witness, line in by_size[size]
+            if _cosigned(line if line.endswith("\n") else line + "\n", body, known[witness])
+        }
+        if len(holding) >= settings.quorum:
+            return size
+    return None
 
 
 def _sign(private: Ed25519PrivateKey, origin: str, body: str) -> str:
@@ -261,34 +277,54 @@ def _high_water(signer: Signer) -> HighWater:
 
 class HighWater:
     """The largest tree a signing key has signed, kept in a file beside the key (a database
-    restored from an older backup cannot take it back with it). Before the key signs a tree, the
-    tree must extend that one: no smaller size, and the same root at that size. Updated under an
-    exclusive lock, so processes sharing the key file never lower it."""
+    restored from an older backup cannot take it back with it). The key signs a tree only while
+    the database still holds that one: at least its size, and the same root at that size. Any
+    tree it holds may then be signed, the largest raising the mark; a smaller one is a prefix of
+    what was signed, as the checkpoint a witness quorum saw is. The file is replaced whole under
+    an exclusive lock (on a file of its own), so processes sharing the key never lower it, and a
+    file that is not exactly a mark refuses everything until the operator looks."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
 
-    def extend(self, head: TreeHead, root_at: Callable[[int], bytes]) -> None:
+    def extend(self, signing: TreeHead, current: int, root_at: Callable[[int], bytes]) -> None:
+        """Before `signing` is signed, with the database's tree at size `current`."""
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        with open(self.path, "a+", encoding="ascii") as handle:
-            fcntl.flock(handle, fcntl.LOCK_EX)
-            handle.seek(0)
-            kept = handle.read().split()
-            if len(kept) == 2:
-                size, root = int(kept[0]), base64.b64decode(kept[1])
-                if head.size < size:
+        with open(f"{self.path}.lock", "a") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            kept = self._kept()
+            if kept is not None:
+                size, root = kept
+                if current < size:
                     raise LogRewound(
-                        f"the tree holds {head.size} events, but this key signed a tree of {size}"
+                        f"the tree holds {current} events, but this key signed a tree of {size}"
                     )
-                if (head.root if head.size == size else root_at(size)) != root:
+                if (signing.root if signing.size == size else root_at(size)) != root:
                     raise LogRewound(f"the tree of {size} is not the one this key signed")
-                if head.size == size:
+                if signing.size <= size:
                     return
-            handle.seek(0)
-            handle.truncate()
-            handle.write(f"{head.size} {base64.b64encode(head.root).decode()}\n")
-            handle.flush()
-            os.fsync(handle.fileno())
+            temporary = self.path.with_name(f".{self.path.name}.{os.getpid()}")
+            with open(temporary, "w", encoding="ascii") as handle:
+                handle.write(f"{signing.size} {base64.b64encode(signing.root).decode()}\n")
+                handle.flush()
+                os.fsync(handle.fileno())
+            os.replace(temporary, self.path)
+
+    def _kept(self) -> tuple[int, bytes] | None:
+        try:
+            text = self.path.read_text(encoding="ascii")
+        except FileNotFoundError:
+            return None
+        except (OSError, UnicodeDecodeError) as error:
+            raise LogRewound(f"{self.path} cannot be read: {error}") from None
+        parts = text.split()
+        try:
+            size, root = int(parts[0]), base64.b64decode(parts[1], validate=True)
+            if len(parts) != 2 or not parts[0].isdigit() or len(root) != merkle.HASH_SIZE:
+                raise ValueError
+        except (ValueError, IndexError, binascii.Error):
+            raise LogRewound(f"{self.path} is not a mark of a signed tree: see to it") from None
+        return size, root
 
 
 @lru_cache(maxsize=4096)

@@ -64,7 +64,14 @@ def submit_all(
     the last attempt) and has not cosigned it."""
     post = post or http_post
     head = transparency.tree_head()
-    return [_submit(witness, head, signer, settings, post, force) for witness in settings.witnesses]
+    outcomes = []
+    for witness in settings.witnesses:
+        try:
+            outcomes.append(_submit(witness, head, signer, settings, post, force))
+        except Exception as error:  # one witness's trouble is never the others'
+            log.exception("witness %s", witness.name)
+            outcomes.append(_failed(witness, 0, clock.now(), f"{type(error).__name__}: {error}"))
+    return outcomes
 
 
 def run(
@@ -100,7 +107,7 @@ def _submit(
 ) -> Outcome:
     state = db.session.get(LogWitness, witness.name)
     now = clock.now()
-    if state is not None and state.size == head.size and _cosigned(witness.name, head.size):
+    if state is not None and state.size == head.size and _holds(witness, head, settings):
         return Outcome(witness.name, head.size, "up to date")
     if (
         not force
@@ -127,10 +134,10 @@ def _submit(
         except OSError as error:
             return _failed(witness, old, now, f"unreachable: {error}")
         if answer.status == 409 and answer.content_type.split(";")[0].strip() == SIZE_TYPE:
-            try:
-                old = int(answer.body.strip())
-            except ValueError:
-                return _failed(witness, old, now, "409 without a size")
+            told = answer.body.strip()
+            if not (told.isascii() and told.isdigit()) or len(told) > 19:
+                return _failed(witness, old, now, f"409 without a size: {told[:40]!r}")
+            old = int(told)
             log.info("witness %s holds size %d: proving from there", witness.name, old)
             continue
         if answer.status != 200:
@@ -146,9 +153,10 @@ def _keep(
     checkpoint_body = note.partition("\n\n")[0] + "\n"
     verifier = witness.verifier
     kept: list[tuple[str, int]] = []
-    for line in body.splitlines(keepends=True):
-        if not line.strip():
+    for raw in body.splitlines():
+        if not raw.strip():
             continue
+        line = raw.rstrip("\r") + "\n"  # kept as a note's line, whatever the witness ended it with
         try:
             kept.append((line, notes.verify_cosignature(line, checkpoint_body, verifier)))
         except notes.NoteRefused as error:
@@ -158,19 +166,14 @@ def _keep(
     if not kept:
         return _failed(witness, head.size, now, "200 without a valid cosignature")
     line, timestamp = kept[0]
+    signed_at = datetime.fromtimestamp(timestamp, tz=UTC)
     try:
         with write_transaction() as write:
-            if not _cosigned(witness.name, head.size):
-                write.insert(
-                    _COSIGNATURES,
-                    {
-                        "witness": witness.name,
-                        "size": head.size,
-                        "line": line,
-                        "signed_at": datetime.fromtimestamp(timestamp, tz=UTC),
-                        "received_at": now,
-                    },
-                )
+            values = {"line": line, "signed_at": signed_at, "received_at": now}
+            if _stored(witness.name, head.size) is None:
+                write.insert(_COSIGNATURES, {"witness": witness.name, "size": head.size, **values})
+            else:  # one that no longer holds (the witness's key changed): the new one instead
+                write.update(_COSIGNATURES, {"witness": witness.name, "size": head.size}, values)
             _record(write, witness.name, head.size, now, acknowledged=True, failure=None)
     except ConcurrentChange:  # another process kept the same cosignature first
         pass
@@ -201,13 +204,26 @@ def _record(
         write.update(_WITNESSES, {"name": name}, values)
 
 
-def _cosigned(name: str, size: int) -> bool:
-    found = db.session.execute(
-        select(LogCosignature.size).where(
+def _stored(name: str, size: int) -> str | None:
+    """The cosignature line kept for the witness and size, if any."""
+    return db.session.execute(
+        select(LogCosignature.line).where(
             LogCosignature.witness == name, LogCosignature.size == size
         )
-    ).first()
-    return found is not None
+    ).scalar_one_or_none()
+
+
+def _holds(witness: Witness, head: transparency.TreeHead, settings: LogSettings) -> bool:
+    """Whether a cosignature of the tree of `head` that holds for the witness's key is kept."""
+    line = _stored(witness.name, head.size)
+    if line is None:
+        return False
+    body = notes.checkpoint_body(notes.Checkpoint(settings.origin, head.size, head.root))
+    try:
+        notes.verify_cosignature(line, body, witness.verifier)
+    except notes.NoteRefused:
+        return False
+    return True
 
 
 class _NoRedirects(urllib.request.HTTPRedirectHandler):

@@ -57,3 +57,23 @@ def test_a_checkpoint_signed_again_is_the_same_note(
     write(app, 2)
     client = app.test_client()
     assert client.get("/log/checkpoint").data == client.get("/log/checkpoint").data
+
+
+def test_a_mark_that_is_not_one_refuses_to_sign_until_the_operator_looks(
+    make_app: Callable[..., Flask], tmp_path: Path
+) -> None:
+    from licensing.services import transparency
+
+    app = registry(make_app, tmp_path, "marked")
+    write(app, 2)
+    client = app.test_client()
+    assert client.get("/log/checkpoint").status_code == 200
+    mark = Path(f"{app.config['LICENSING_SIGNING_KEY_FILE']}.signed-tree")
+    assert mark.read_text().split()[0] == "2"
+    for damaged in ("", "2", "x y", "2 AAAA"):
+        mark.write_text(damaged)
+        transparency._signed_before.clear()
+        write(app, 1)
+        answer = client.get("/log/checkpoint")
+        assert answer.status_code == 503, damaged
+        assert answer.get_json()["type"].endswith("log-rewound")

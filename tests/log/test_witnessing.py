@@ -262,3 +262,69 @@ def test_the_loop_killed_mid_submission_loses_nothing(
             rows = db.session.execute(select(LogCosignature.witness, LogCosignature.size)).all()
         assert rows == [("witness.example/slow", 4)]
         assert "witness.example/slow" in checkpoint(app.test_client())
+
+
+def test_a_quorum_checkpoint_older_than_what_the_key_signed_is_still_served(
+    witnessed: Callable[..., Flask], witnesses: list[WitnessServer]
+) -> None:
+    from licensing.services import transparency
+
+    app = witnessed(LICENSING_LOG_WITNESS_QUORUM="2")
+    write(app, 3)
+    round_of(app)  # both cosign 3
+    write(app, 2)
+    witnesses[1].down()
+    round_of(app)  # the key signs 5 for the witnesses; only w1 cosigns it
+    transparency._signed_before.clear()  # a worker that never signed the tree of 3 itself
+    client = app.test_client()
+    assert checkpoint(client).splitlines()[1] == "3"  # a prefix of what was signed: no fork
+    assert client.get(f"{API}/status/DM-2026-000001/statement.tlog-proof").status_code == 200
+
+
+def test_a_cosignature_line_sent_without_its_newline_is_kept_as_a_note_line(
+    witnessed: Callable[..., Flask], witnesses: list[WitnessServer]
+) -> None:
+    genuine = witnesses[0].witness
+    cosign = genuine.cosign
+    genuine.cosign = lambda text: cosign(text).rstrip("\n")  # type: ignore[method-assign]
+    app = witnessed()
+    write(app, 2)
+    assert round_of(app)[0] == "witness.example/w1: cosigned at size 2"
+    client = app.test_client()
+    note = checkpoint(client)
+    log_vkey = client.get(f"{API}/log").get_json()["vkey"]
+    seen = verify_cosigned_checkpoint(note, [log_vkey], [s.witness.vkey for s in witnesses])
+    assert len(seen) == 2
+    assert client.get(f"{API}/status/DM-2026-000001/statement.tlog-proof").status_code == 200
+
+
+def test_a_witness_telling_a_size_that_is_not_one_fails_alone(
+    witnessed: Callable[..., Flask], witnesses: list[WitnessServer]
+) -> None:
+    from tests.support.witness import SIZE_TYPE
+
+    bad = witnesses[0].witness
+    bad.add_checkpoint = lambda body: (409, SIZE_TYPE, "-5\n")  # type: ignore[method-assign]
+    app = witnessed()
+    write(app, 2)
+    lines = round_of(app)
+    assert lines[0].startswith("witness.example/w1: failed at size 0: 409 without a size")
+    assert lines[1] == "witness.example/w2: cosigned at size 2"
+
+
+def test_a_quorum_counts_only_cosignatures_that_hold_for_the_keys_configured(
+    witnessed: Callable[..., Flask], witnesses: list[WitnessServer], make_app: Callable[..., Flask]
+) -> None:
+    app = witnessed(LICENSING_LOG_WITNESS_QUORUM="1")
+    write(app, 2)
+    round_of(app)
+    assert checkpoint(app.test_client()).splitlines()[1] == "2"
+    # the same witness names with new keys: what was kept no longer counts
+    for server in witnesses:
+        server.witness.private_key = Witness("x.example/fresh").private_key
+    rekeyed = make_app(
+        LICENSING_LOG_WITNESSES=configured(witnesses), LICENSING_LOG_WITNESS_QUORUM="1"
+    )
+    assert rekeyed.test_client().get("/log/checkpoint").status_code == 503
+    assert round_of(rekeyed) == [f"{s.witness.name}: cosigned at size 2" for s in witnesses]
+    assert rekeyed.test_client().get("/log/checkpoint").status_code == 200

@@ -157,3 +157,14 @@ def test_the_licence_page_offers_the_statements_proof(
     text = page(client, f"/licences/{suspended}", **{"Accept-Language": lang}).text
     href = f"{API}/status/{suspended}/statement.tlog-proof"
     assert f'href="{href}" download="{suspended}.tlog-proof">{words}</a>' in text
+
+
+def test_a_proof_with_a_byte_order_mark_or_trailing_spaces_is_checked_as_a_proof(
+    client: FlaskClient, suspended: str
+) -> None:
+    proof = proof_of(client, suspended)
+    spaced = "\n".join(line + "  " for line in proof.split("\n"))
+    for sent in ("\ufeff" + proof, spaced):
+        text = submit(client, "en", statement=sent).text
+        assert "Not genuine" not in text
+        assert ("at position 2 of a tree of 2 events" in text) or ("Proof refused" in text)

@@ -165,8 +165,8 @@ def verify() -> str:
     pasted = request.form.get("statement", "")[:MAX_STATEMENT]
     upload = request.files.get("file")
     if upload is not None and upload.filename:
-        pasted = upload.stream.read(MAX_STATEMENT).decode("utf-8", errors="replace")
-    pasted = pasted.replace("\r\n", "\n").strip()  # a textarea sends CRLF
+        pasted = upload.stream.read(MAX_STATEMENT).decode("utf-8-sig", errors="replace")
+    pasted = pasted.lstrip("\ufeff").replace("\r\n", "\n").strip()  # a textarea sends CRLF
     if not pasted:
         return render_template("public/verify.html", empty=True)
     rules = current_app.config["LICENSING_STATEMENTS"]
