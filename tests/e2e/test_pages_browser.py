@@ -150,7 +150,7 @@ def test_a_downloaded_statement_is_verified_on_the_page_and_by_the_command(
     download.value.save_as(saved)
 
     page.get_by_role("link", name="Анықтаманы тексеру").first.click()
-    page.get_by_label("немесе анықтама файлы").set_input_files(saved)
+    page.get_by_label("немесе анықтама не дәлел файлы").set_input_files(saved)
     page.get_by_role("button", name="Тексеру").click()
     answer = page.locator(".answer")
     expect(answer).to_contain_text("Түпнұсқа және өзекті")
@@ -162,6 +162,22 @@ def test_a_downloaded_statement_is_verified_on_the_page_and_by_the_command(
     assert f'sub             "{number}"' in printed
     assert '"suspended"' in printed
     assert "ok: genuine and current" in printed
+
+    # the statement with its log proof, downloaded and checked the same two ways
+    page.goto(server.url + f"/licences/{number}")
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Анықтаманы журнал дәлелімен жүктеп алу").click()
+    assert download.value.suggested_filename == f"{number}.tlog-proof"
+    proof = tmp_path / f"{number}.tlog-proof"
+    download.value.save_as(proof)
+    page.get_by_role("link", name="Анықтаманы тексеру").first.click()
+    page.get_by_label("немесе анықтама не дәлел файлы").set_input_files(proof)
+    page.get_by_role("button", name="Тексеру").click()
+    expect(page.locator(".answer")).to_contain_text("Түпнұсқа және өзекті")
+    expect(page.locator(".answer")).to_contain_text("ағаштың")
+    shot(page, "verified-proof-kk")
+    checked = server.flask("statements", "verify", str(proof))
+    assert "ok: genuine and current" in checked and "of a tree of" in checked
     page.context.close()
 
 
