@@ -406,3 +406,15 @@ def test_a_state_file_it_did_not_write_is_refused(
     (tmp_path / "state.json").write_text('{"size": 3}')
     result = monitor(serve(registry))
     assert result.exit_code == 1 and "not one this command wrote" in result.output
+
+
+def test_a_note_malformed_in_its_form_is_malformed_not_a_bad_signature(
+    registry: Flask, serve: Any, monitor: Callable[..., Result], tmp_path: Path
+) -> None:
+    from licensing.services import monitor as monitoring
+
+    note = registry.test_client().get("/log/checkpoint").data
+    vkey = registry.test_client().get(f"{API}/log").get_json()["vkey"]
+    with pytest.raises(monitoring.LogMalformed, match="malformed checkpoint"):
+        monitoring._opened(note.rstrip(b"\n"), [vkey], None)
+    assert monitoring._opened(note, [vkey], None).size == 600
