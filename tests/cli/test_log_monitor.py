@@ -99,7 +99,8 @@ def beside(
     yield build
     for b in made:
         with b.app_context():
-            db.engine.dispose()
+            for engine in db.engines.values():  # the single reads' engine too
+                engine.dispose()
 
 
 def backed_up(app: Flask, path: Path) -> Path:

@@ -60,6 +60,7 @@ def registry(make_app: Callable[..., Flask]) -> Iterator[Registry]:
     # Go fetches every tile of the tree from one address: the public limit must not answer 429
     app = make_app(LICENSING_RATELIMIT_PUBLIC="1000000 per minute")
     server = make_server("127.0.0.1", 0, app, threaded=True)
+    server.daemon_threads = False  # closing waits for the requests in flight, and their connections
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
