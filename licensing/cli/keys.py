@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import sys
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any, BinaryIO
 
@@ -15,8 +16,11 @@ from flask.cli import AppGroup
 from licensing.cli.arguments import INSTANT_FORMATS, jws_text, require_schema
 from licensing.domain import notes
 from licensing.domain.log_proofs import is_tlog_proof
+from licensing.domain.statement_rules import StatementCheck
+from licensing.domain.timestamps import format_utc
 from licensing.services import (
     proofs,
+    readiness,
     signing,
     statements,
 )
@@ -94,15 +98,21 @@ def verify_statement(
     moment = at and at.replace(tzinfo=UTC)
     issuer = current_app.config["LICENSING_STATEMENTS"].issuer
     if proof is None:
-        found = statements.check(
-            jws_text(statement, "statement", "STATEMENT"), keys, moment, issuer
+        found = _against_register(
+            statements.check(jws_text(statement, "statement", "STATEMENT"), keys, moment, issuer),
+            moment,
         )
         _print_claims(found.claims)
+        _print_changes(found)
         _verdict(found.holds, found.verdict)
         return
     checked = proofs.check(proof, current_app.config["LICENSING_STATEMENTS"],
                            _log_keys(vkeys, witnesses), keys, moment)  # fmt: skip
+    if checked.statement is not None:
+        checked = replace(checked, statement=_against_register(checked.statement, moment))
     _print_claims(checked.statement.claims if checked.statement else None)
+    if checked.statement is not None:
+        _print_changes(checked.statement)
     if checked.in_log:
         click.echo(f"{'in log':<16}position {checked.position} of a tree of {checked.size}")
         for seen in checked.cosigned:
@@ -137,6 +147,21 @@ def _log_keys(vkeys: tuple[str, ...], witnesses: tuple[str, ...]) -> proofs.LogK
         return proofs.given_keys(vkeys, witnesses)
     except notes.NoteRefused as error:
         raise click.BadParameter(str(error), param_hint="--vkey/--witness") from None
+
+
+def _against_register(check: StatementCheck, moment: datetime | None) -> StatementCheck:
+    """With the registry's database at hand, a statement the register has moved past is
+    superseded; without one (an offline check with --jwks), it is judged by itself."""
+    if not readiness.has_schema():
+        return check
+    return statements.against_register(check, current_app.config["LICENSING_POLICY"], moment)
+
+
+def _print_changes(check: StatementCheck) -> None:
+    for change in check.changed_since:
+        decision = f", decision {change.decision['number']}" if change.decision else ""
+        step = f"{change.action} ({change.from_status} -> {change.to_status})"
+        click.echo(f"{'changed since':<16}{format_utc(change.at)} {step}{decision}")
 
 
 def _print_claims(claims: dict[str, Any] | None) -> None:

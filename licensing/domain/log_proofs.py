@@ -175,8 +175,8 @@ class ProofCheck:
 
     @property
     def holds(self) -> bool:
-        """Genuine, current and in the log."""
-        return self.genuine and self.statement is not None and self.statement.current
+        """Genuine, current (and not superseded, when checked against the register), in the log."""
+        return self.genuine and self.statement is not None and self.statement.holds
 
     @property
     def verdict(self) -> str:

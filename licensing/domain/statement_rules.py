@@ -122,16 +122,30 @@ class StatementCheck:
     claims: dict[str, Any] | None  # only when genuine: a forgery's claims are not repeated
     kid: str | None
     problem: str | None  # why it is not genuine or not current; None when it holds
+    # the licence's events after the statement's own (`seq`), when it was checked against the
+    # register: any one means the statement no longer says what the register holds
+    changed_since: tuple[Any, ...] = ()
+
+    @property
+    def superseded(self) -> bool:
+        return self.genuine and bool(self.changed_since)
 
     @property
     def holds(self) -> bool:
-        return self.genuine and self.current
+        return self.genuine and self.current and not self.superseded
 
     @property
     def verdict(self) -> str:
         if self.holds:
             word = self.claims["standing"].replace("_", " ") if self.claims else "?"
             return f"genuine and current: the registry states that licence {self.licence} is {word}"
+        if self.superseded:
+            count = len(self.changed_since)
+            changes = "a change" if count == 1 else f"{count} changes"
+            return (
+                f"genuine but superseded: the register holds {changes} to licence {self.licence} "
+                f"recorded after this statement's event (seq {self.claims and self.claims['seq']})"
+            )
         if self.genuine:
             return f"genuine but not current: {self.problem}"
         return f"not genuine: {self.problem}"

@@ -88,6 +88,18 @@ def timeline(policy: Policy, number: str) -> list[TimelineEntry]:
     return [_entry(policy, row) for row in rows]
 
 
+def changes_after(policy: Policy, number: str, seq: int) -> list[TimelineEntry]:
+    """The licence's events recorded after the event `seq`, oldest first, amendments included:
+    what the register holds that a statement of that event does not say. Read from the primary,
+    never a replica that may not have them yet."""
+    rows = db.session.scalars(
+        select(AuditEvent)
+        .where(AuditEvent.licence == number, AuditEvent.seq > seq)
+        .order_by(AuditEvent.seq)
+    )
+    return [_entry(policy, row) for row in rows]
+
+
 def reason_codes(policy: Policy) -> list[ReasonCode]:
     """The whole reason-code catalogue, in its order."""
     return [

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -18,7 +18,7 @@ from licensing.domain.statement_rules import LicenceFacts, StatementCheck, State
 from licensing.domain.timestamps import parse_utc
 from licensing.fastpaths.single_read import SingleRead
 from licensing.models import AuditEvent, Licence
-from licensing.services import signing
+from licensing.services import public, signing
 from licensing.services.results import standing_today
 from licensing.services.signing import Signer
 
@@ -41,7 +41,7 @@ _FACTS = SingleRead(
     .limit(1)
 )
 
-__all__ = ["Statement", "StatementCheck", "check", "issue"]
+__all__ = ["Statement", "StatementCheck", "against_register", "check", "issue"]
 
 
 @dataclass(frozen=True)
@@ -96,3 +96,16 @@ def check(
     included)."""
     keys = signing.jwks() if jwks is None else jwks
     return statement_rules.check(token, keys, at or clock.now(), issuer)
+
+
+def against_register(
+    check: StatementCheck, policy: Policy, at: datetime | None = None
+) -> StatementCheck:
+    """`check`, with the changes the register holds to its licence since the statement's event
+    (recorded by `at`, when given): a genuine statement with any is superseded, however long it
+    would still run."""
+    if not check.genuine or check.claims is None or check.licence is None:
+        return check
+    changes = public.changes_after(policy, check.licence, check.claims["seq"])
+    changes = [change for change in changes if at is None or change.at <= at]
+    return replace(check, changed_since=tuple(changes)) if changes else check

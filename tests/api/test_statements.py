@@ -309,3 +309,20 @@ def test_the_command_prints_the_claims_and_verdict_and_exits_by_it(
         assert result.exit_code == 1 and "REFUSED: not genuine" in result.output
     missing = runner.invoke(args=["statements", "verify", str(tmp_path / "nowhere.jws")])
     assert missing.exit_code == 2
+
+
+def test_the_command_with_the_database_at_hand_calls_a_statement_the_licence_moved_past_superseded(
+    client: FlaskClient, regulator: dict[str, str], runner: FlaskCliRunner, clock: Clock
+) -> None:
+    number = issue(client, regulator)["number"]
+    token, _ = statement(client, number)
+    clock.advance(minutes=10)
+    assert act(client, regulator, number, "suspend").status_code == 200
+    result = runner.invoke(args=["statements", "verify", token])
+    assert result.exit_code == 1, result.output
+    assert "REFUSED: genuine but superseded" in result.output
+    assert f"a change to licence {number}" in result.output
+    assert "changed since   " in result.output and "suspend (issued -> suspended)" in result.output
+    # as at a moment before the change was recorded, the statement held
+    before = runner.invoke(args=["statements", "verify", token, "--at", "2026-03-10T09:35:00Z"])
+    assert before.exit_code == 0 and "ok: genuine and current" in before.output, before.output

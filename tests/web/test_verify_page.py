@@ -19,7 +19,7 @@ from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
 from tests.conftest import Clock
-from tests.factories import API
+from tests.factories import API, act
 from tests.web.conftest import page
 
 RU = {"Accept-Language": "ru"}
@@ -80,6 +80,20 @@ def test_an_expired_statement_is_genuine_but_not_current(
     text = submit(client, statement=token).text
     assert "Подлинная, но уже не действительная" in text
     assert "срок её действия истёк" in text
+
+
+def test_a_statement_the_register_has_moved_past_is_genuine_but_superseded(
+    client: FlaskClient, regulator: dict[str, str], suspended: str
+) -> None:
+    token = fetch(client, suspended)  # still within its validity after the change below
+    assert act(client, regulator, suspended, "resume").status_code == 200
+    text = submit(client, statement=token).text
+    assert "Подлинная, но устаревшая" in text
+    assert "Подлинная и действительная" not in text
+    assert "Возобновление (возобновлена)" in text
+    assert "answer-good" not in text
+    fresh = submit(client, statement=fetch(client, suspended)).text
+    assert "Подлинная и действительная" in fresh and "устаревшая" not in fresh
 
 
 def tampered(token: str) -> dict[str, str]:

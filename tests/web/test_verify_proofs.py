@@ -168,3 +168,14 @@ def test_a_proof_with_a_byte_order_mark_or_trailing_spaces_is_checked_as_a_proof
         text = submit(client, "en", statement=sent).text
         assert "Not genuine" not in text
         assert ("at position 2 of a tree of 2 events" in text) or ("Proof refused" in text)
+
+
+def test_a_proof_of_a_statement_the_register_has_moved_past_is_superseded(
+    client: FlaskClient, regulator: dict[str, str], suspended: str
+) -> None:
+    proof = proof_of(client, suspended)
+    assert act(client, regulator, suspended, "revoke").status_code == 200
+    text = submit(client, "en", statement=proof).text
+    assert "Genuine, but superseded" in text
+    assert "Revocation (revoked)" in text
+    assert "position 2 of a tree of 2 events" in text  # the proof itself still holds

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import functools
 import math
+from dataclasses import replace
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -179,6 +180,9 @@ def verify() -> str:
         check = proof.statement
     else:
         check = statements.check("".join(pasted.split()), issuer=rules.issuer)
+    if check is not None:  # the register is at hand: a statement it has moved past is not current
+        check = statements.against_register(check, current_app.config["LICENSING_POLICY"])
+        proof = proof and replace(proof, statement=check)
     return render_template(
         "public/verify.html",
         check=check,
