@@ -191,7 +191,7 @@ def signed_note(
     """The log's checkpoint of `head` as a signed note, its own signature only; LogRewound when
     the key already signed a tree this one does not extend."""
     key = signer.current()
-    body = notes.checkpoint_body(notes.Checkpoint(settings.origin, head.size, head.root))
+    body = checkpoint_body(settings, head.size, head.root)
     note = _signed_before.get((key.kid, body))
     if note is None:
         with _connected(connection) as c:
@@ -218,15 +218,14 @@ def _signed(
     c: Connection, head: TreeHead, signer: Signer, settings: LogSettings
 ) -> SignedCheckpoint:
     note = signed_note(head, signer, settings)
-    body = note.partition("\n\n")[0] + "\n"
+    body = checkpoint_body(settings, head.size, head.root)
     lines, names = [], []
     if settings.witnesses:
         known = {w.name: w for w in settings.witnesses}
         held = c.execute(_COSIGNATURES, {"size": head.size, "names": list(known)}).all()
         for witness, line in sorted(held):
-            line = line if line.endswith("\n") else line + "\n"
-            if _cosigned(line, body, known[witness].vkey):
-                lines.append(line)
+            if cosigned(line, body, known[witness].vkey):
+                lines.append(_as_line(line))
                 names.append(witness)
     return SignedCheckpoint(head.size, head.root, note + "".join(lines), tuple(names))
 
@@ -242,12 +241,9 @@ def _quorum_size(c: Connection, settings: LogSettings) -> int | None:
     for size in sorted(by_size, reverse=True):
         if len(by_size[size]) < settings.quorum:
             continue
-        root = _root_at(c, size)
-        body = notes.checkpoint_body(notes.Checkpoint(settings.origin, size, root))
+        body = checkpoint_body(settings, size, _root_at(c, size))
         holding = {
-            witness
-            for witness, line in by_size[size]
-            if _cosigned(line if line.endswith("\n") else line + "\n", body, known[witness])
+            witness for witness, line in by_size[size] if cosigned(line, body, known[witness])
         }
         if len(holding) >= settings.quorum:
             return size
@@ -327,15 +323,26 @@ class HighWater:
         return size, root
 
 
+def checkpoint_body(settings: LogSettings, size: int, root: bytes) -> str:
+    """The text of the log's checkpoint of the tree of `size` with `root`: what the log signs and
+    witnesses cosign."""
+    return notes.checkpoint_body(notes.Checkpoint(settings.origin, size, root))
+
+
 @lru_cache(maxsize=4096)
-def _cosigned(line: str, body: str, vkey: str) -> bool:
-    """Whether a stored cosignature line holds for this checkpoint and the witness's key now
+def cosigned(line: str, body: str, vkey: str) -> bool:
+    """Whether a stored cosignature line holds for the checkpoint `body` and the witness's key now
     configured (a witness whose key changed is not shown with its old lines)."""
     try:
-        notes.verify_cosignature(line, body, notes.parse_vkey(vkey))
+        notes.verify_cosignature(_as_line(line), body, notes.parse_vkey(vkey))
     except notes.NoteRefused:
         return False
     return True
+
+
+def _as_line(text: str) -> str:
+    """A stored cosignature as a note's line, ending in its newline."""
+    return text if text.endswith("\n") else text + "\n"
 
 
 def _public(jwk_text: str) -> Ed25519PublicKey:

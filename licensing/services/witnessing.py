@@ -142,15 +142,19 @@ def _submit(
             continue
         if answer.status != 200:
             return _failed(witness, old, now, f"{answer.status}: {answer.body.strip()[:200]}")
-        return _keep(witness, head, note, answer.body, now)
+        return _keep(witness, head, settings, answer.body, now)
     return _failed(witness, old, now, "the witness answered 409 twice")
 
 
 def _keep(
-    witness: Witness, head: transparency.TreeHead, note: str, body: str, now: datetime
+    witness: Witness,
+    head: transparency.TreeHead,
+    settings: LogSettings,
+    body: str,
+    now: datetime,
 ) -> Outcome:
     """Check the cosignature lines the witness sent (at least one by its key) and keep them."""
-    checkpoint_body = note.partition("\n\n")[0] + "\n"
+    checkpoint_body = transparency.checkpoint_body(settings, head.size, head.root)
     verifier = witness.verifier
     kept: list[tuple[str, int]] = []
     for raw in body.splitlines():
@@ -218,12 +222,8 @@ def _holds(witness: Witness, head: transparency.TreeHead, settings: LogSettings)
     line = _stored(witness.name, head.size)
     if line is None:
         return False
-    body = notes.checkpoint_body(notes.Checkpoint(settings.origin, head.size, head.root))
-    try:
-        notes.verify_cosignature(line, body, witness.verifier)
-    except notes.NoteRefused:
-        return False
-    return True
+    body = transparency.checkpoint_body(settings, head.size, head.root)
+    return transparency.cosigned(line, body, witness.vkey)
 
 
 class _NoRedirects(urllib.request.HTTPRedirectHandler):
