@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 import sys
+from collections.abc import Callable
 
 import click
 
@@ -41,3 +42,22 @@ def jws_text(given: str, what: str, param_hint: str) -> str:
         raise click.BadParameter(
             f"{given[:80]!r} is neither a {what} nor a file holding one", param_hint=param_hint
         ) from None
+
+
+def text_file(
+    given: str, limit: int, recognised: Callable[[str], bool], what: str, param_hint: str
+) -> str | None:
+    """The text of the file `given` (newlines as LF) when `recognised` says it holds what is
+    wanted; None when it is no file, or holds something else (a token given inline, say).
+    BadParameter when it is what is wanted but longer than `limit` bytes."""
+    try:
+        with open(given, "rb") as handle:
+            raw = handle.read(limit + 1)
+    except OSError:
+        return None
+    text = raw.decode("utf-8-sig", errors="replace").replace("\r\n", "\n")
+    if not recognised(text):
+        return None
+    if len(raw) > limit:
+        raise click.BadParameter(f"{what} is at most {limit} bytes", param_hint=param_hint)
+    return text

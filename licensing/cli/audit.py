@@ -11,7 +11,7 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
-from licensing.cli.arguments import INSTANT_FORMATS, jws_text, require_schema
+from licensing.cli.arguments import INSTANT_FORMATS, jws_text, require_schema, text_file
 from licensing.domain import checkpoints, notes
 from licensing.domain.exports import EXPORT_FORMATS
 from licensing.domain.lifecycle import ACTIONS
@@ -156,17 +156,9 @@ def verify_export(
 
 def _note_text(given: str) -> str | None:
     """The signed note in the file `given`, or None when it is no file or holds a JWS."""
-    try:
-        with open(given, "rb") as handle:
-            raw = handle.read(MAX_NOTE_BYTES + 1)
-    except OSError:
-        return None
-    text = raw.decode("utf-8", errors="replace").replace("\r\n", "\n")
-    if "\n\n" not in text.strip():
-        return None  # a JWS has no blank line; a note always has one before its signatures
-    if len(raw) > MAX_NOTE_BYTES:
-        raise click.BadParameter(f"a checkpoint is at most {MAX_NOTE_BYTES} bytes", "--checkpoint")
-    return text
+    # a JWS has no blank line; a note always has one before its signatures
+    return text_file(given, MAX_NOTE_BYTES, lambda text: "\n\n" in text.strip(),
+                     "a checkpoint", "--checkpoint")  # fmt: skip
 
 
 def _log_keys(vkeys: tuple[str, ...]) -> proofs.LogKeys:

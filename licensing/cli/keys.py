@@ -13,7 +13,7 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
-from licensing.cli.arguments import INSTANT_FORMATS, jws_text, require_schema
+from licensing.cli.arguments import INSTANT_FORMATS, jws_text, require_schema, text_file
 from licensing.domain import notes
 from licensing.domain.log_proofs import is_tlog_proof
 from licensing.domain.statement_rules import StatementCheck
@@ -125,17 +125,7 @@ def verify_statement(
 
 def _proof_text(given: str) -> str | None:
     """The text of a .tlog-proof file, or None when `given` is no such file."""
-    try:
-        with open(given, "rb") as handle:
-            raw = handle.read(MAX_PROOF_BYTES + 1)
-    except OSError:
-        return None
-    text = raw.decode("utf-8-sig", errors="replace").replace("\r\n", "\n")
-    if not is_tlog_proof(text):
-        return None
-    if len(raw) > MAX_PROOF_BYTES:
-        raise click.BadParameter(f"a proof is at most {MAX_PROOF_BYTES} bytes", param_hint="FILE")
-    return text
+    return text_file(given, MAX_PROOF_BYTES, is_tlog_proof, "a proof", "FILE")
 
 
 def _log_keys(vkeys: tuple[str, ...], witnesses: tuple[str, ...]) -> proofs.LogKeys:
