@@ -9,10 +9,12 @@ import sys
 from collections.abc import Callable
 
 import click
+from flask import current_app
 
+from licensing.domain import notes
 from licensing.domain.errors import InvalidFields
 from licensing.domain.jws import MAX_TOKEN_CHARS
-from licensing.services import readiness
+from licensing.services import proofs, readiness
 
 
 def refuse(error: InvalidFields) -> None:
@@ -61,3 +63,18 @@ def text_file(
     if len(raw) > limit:
         raise click.BadParameter(f"{what} is at most {limit} bytes", param_hint=param_hint)
     return text
+
+
+def log_keys(vkeys: tuple[str, ...], witnesses: tuple[str, ...] = ()) -> proofs.LogKeys:
+    """The log's keys given as --vkey (and the witnesses' as --witness); with none given, the
+    registry's own and the witnesses it names, from its database."""
+    if not vkeys:
+        require_schema()
+        return proofs.registry_keys(
+            current_app.extensions["licensing.signer"], current_app.config["LICENSING_LOG"]
+        )
+    try:
+        return proofs.given_keys(vkeys, witnesses)
+    except notes.NoteRefused as error:
+        hint = "--vkey/--witness" if witnesses else "--vkey"
+        raise click.BadParameter(str(error), param_hint=hint) from None

@@ -8,16 +8,14 @@ from datetime import UTC, datetime
 from typing import Any, BinaryIO
 
 import click
-from flask import current_app
 from flask.cli import AppGroup
 
-from licensing.cli.arguments import INSTANT_FORMATS, jws_text, require_schema, text_file
+from licensing.cli.arguments import INSTANT_FORMATS, jws_text, log_keys, require_schema, text_file
 from licensing.domain import checkpoints, notes
 from licensing.domain.exports import EXPORT_FORMATS
 from licensing.domain.lifecycle import ACTIONS
 from licensing.services import (
     audit_trail,
-    proofs,
     verification,
 )
 
@@ -136,7 +134,7 @@ def verify_export(
             keys = json.load(jwks)
         except ValueError:
             raise click.BadParameter("not a JSON key set", param_hint="--jwks") from None
-    log = _log_keys(vkeys) if trees else None
+    log = log_keys(vkeys) if trees else None
     try:
         walk = verification.verify_export(export_file, tokens, keys, trees, log)
     except (checkpoints.CheckpointRefused, notes.NoteRefused) as error:
@@ -159,18 +157,6 @@ def _note_text(given: str) -> str | None:
     # a JWS has no blank line; a note always has one before its signatures
     return text_file(given, MAX_NOTE_BYTES, lambda text: "\n\n" in text.strip(),
                      "a checkpoint", "--checkpoint")  # fmt: skip
-
-
-def _log_keys(vkeys: tuple[str, ...]) -> proofs.LogKeys:
-    if not vkeys:
-        require_schema()
-        return proofs.registry_keys(
-            current_app.extensions["licensing.signer"], current_app.config["LICENSING_LOG"]
-        )
-    try:
-        return proofs.given_keys(vkeys)
-    except notes.NoteRefused as error:
-        raise click.BadParameter(str(error), param_hint="--vkey") from None
 
 
 def _show_progress(*, to_stdout: bool) -> bool:

@@ -13,8 +13,7 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
-from licensing.cli.arguments import INSTANT_FORMATS, jws_text, require_schema, text_file
-from licensing.domain import notes
+from licensing.cli.arguments import INSTANT_FORMATS, jws_text, log_keys, require_schema, text_file
 from licensing.domain.log_proofs import is_tlog_proof
 from licensing.domain.statement_rules import StatementCheck
 from licensing.domain.timestamps import format_utc
@@ -107,7 +106,7 @@ def verify_statement(
         _verdict(found.holds, found.verdict)
         return
     checked = proofs.check(proof, current_app.config["LICENSING_STATEMENTS"],
-                           _log_keys(vkeys, witnesses), keys, moment)  # fmt: skip
+                           log_keys(vkeys, witnesses), keys, moment)  # fmt: skip
     if checked.statement is not None:
         checked = replace(checked, statement=_against_register(checked.statement, moment))
     _print_claims(checked.statement.claims if checked.statement else None)
@@ -126,17 +125,6 @@ def verify_statement(
 def _proof_text(given: str) -> str | None:
     """The text of a .tlog-proof file, or None when `given` is no such file."""
     return text_file(given, MAX_PROOF_BYTES, is_tlog_proof, "a proof", "FILE")
-
-
-def _log_keys(vkeys: tuple[str, ...], witnesses: tuple[str, ...]) -> proofs.LogKeys:
-    if not vkeys:
-        return proofs.registry_keys(
-            current_app.extensions["licensing.signer"], current_app.config["LICENSING_LOG"]
-        )
-    try:
-        return proofs.given_keys(vkeys, witnesses)
-    except notes.NoteRefused as error:
-        raise click.BadParameter(str(error), param_hint="--vkey/--witness") from None
 
 
 def _against_register(check: StatementCheck, moment: datetime | None) -> StatementCheck:
