@@ -29,6 +29,7 @@ from licensing.domain.log_proofs import is_tlog_proof
 from licensing.domain.regions import REGIONS
 from licensing.domain.standing import STANDINGS
 from licensing.domain.timestamps import parse_utc
+from licensing.http.addresses import absolute_url
 from licensing.http.ratelimit import public_limit
 from licensing.services import proofs, public, statements
 from licensing.services.failures import DatabaseBusy, DatabaseUnavailable
@@ -131,7 +132,7 @@ def licence(number: str) -> str:
     if not is_licence_number(number):
         abort(404)  # checked here, before any query
     view = public.lookup(_policy(), number)
-    page_url = url_for("public.licence", number=view.number, _external=True)
+    page_url = absolute_url("public.licence", number=view.number)
     return render_template(
         "public/licence.html",
         licence=view,
