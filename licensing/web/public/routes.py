@@ -35,6 +35,7 @@ from licensing.services import proofs, public, statements
 from licensing.services.failures import DatabaseBusy, DatabaseUnavailable
 from licensing.web import pages
 from licensing.web.lifecycle_picture import lifecycle_svg
+from licensing.web.public.security_txt import security_txt
 from licensing.web.qr import qr_svg
 from licensing.web.register_csv import register_csv
 
@@ -148,6 +149,33 @@ def about() -> str:
         lifecycle=_lifecycle(pages.locale_code()),
         reasons=public.reason_codes(_policy()),
     )
+
+
+@blp.get("/security")
+def security() -> str:
+    """How to report a weakness, and what the registry promises in return."""
+    contacts = [
+        (contact, contact.removeprefix("mailto:"))
+        for contact in current_app.config["LICENSING_SECURITY_CONTACT"]
+    ]
+    return render_template("public/security.html", contacts=contacts)
+
+
+@blp.get("/.well-known/security.txt")
+def security_contact() -> Response:
+    """RFC 9116; none (404) until a contact is configured: the file must name one."""
+    contacts = current_app.config["LICENSING_SECURITY_CONTACT"]
+    if not contacts:
+        abort(404)
+    text = security_txt(
+        contacts,
+        clock.now().astimezone(UTC),
+        policy=absolute_url("public.security"),
+        canonical=absolute_url("public.security_contact"),
+    )
+    response = current_app.response_class(text, mimetype="text/plain")
+    response.headers["Cache-Control"] = "public, max-age=86400"
+    return response
 
 
 @functools.cache
