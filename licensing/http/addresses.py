@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlsplit
 
+import click
 from flask import Flask, current_app
 from werkzeug.routing import MapAdapter
 
@@ -25,8 +26,12 @@ def adapter(app: Flask, script_name: str) -> MapAdapter:
 
 
 def warn_when_unset(app: Flask) -> None:
-    """Say at start, outside development and tests, that absolute addresses are the default's."""
-    if not app.config["LICENSING_BASE_URL_GIVEN"] and not (app.debug or app.testing):
+    """Say when a server starts, outside development and tests, that absolute addresses are the
+    default's. Not for a command (`flask --app licensing ...`, which runs inside click): its
+    standard error is for its own messages, and scripts read it."""
+    if app.config["LICENSING_BASE_URL_GIVEN"] or app.debug or app.testing:
+        return
+    if click.get_current_context(silent=True) is None:
         app.logger.warning(
             "LICENSING_BASE_URL is not set: QR codes, set-up links and security.txt name %s;"
             " set it to the address people reach the registry at",
