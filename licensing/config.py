@@ -183,8 +183,13 @@ def base_url(value: str) -> str:
     a browser would take for something else (no user, query or fragment)."""
     url = value.strip().rstrip("/")
     parts = urlsplit(url)
+    try:
+        port_holds = parts.port is None or parts.port > 0
+    except ValueError:  # out of range
+        port_holds = False
     if (
-        parts.scheme not in ("http", "https")
+        not port_holds
+        or parts.scheme not in ("http", "https")
         or not parts.hostname
         or parts.username is not None
         or parts.query

@@ -55,7 +55,7 @@ def test_a_base_url_with_a_path_prefixes_every_address(make_app: Callable[..., F
 @pytest.mark.parametrize(
     "value",
     ["licensing.example.kz", "ftp://licensing.example.kz", "https://", "https://a.kz/?x=1",
-     "https://user@a.kz", "https://a.kz/#top", "https://a.kz/a b"],
+     "https://user@a.kz", "https://a.kz/#top", "https://a.kz/a b", "https://a.kz:99999"],
 )  # fmt: skip
 def test_a_base_url_that_is_not_an_http_address_stops_the_start(value: str) -> None:
     with pytest.raises(ConfigError, match="BASE_URL"):
