@@ -143,6 +143,8 @@ RATIOS = (
     ("suspend/resume", "bare two-row insert", 0.5),
     ("issue", "issue without the tree", 0.9),
     ("suspend/resume", "suspend/resume without the tree", 0.9),
+    ("security page", "bare JSON", None),
+    ("security.txt", "bare JSON", None),
     ("checkpoint", "bare JSON", 0.8),
     ("full tile", "bare JSON", 0.8),
     ("entry bundle", "bare JSON", 0.8),
@@ -286,6 +288,7 @@ def measure(
             "BENCH_DATABASE_URL": url,
             "LICENSING_SIGNING_KEY_FILE": str(scratch / "signing-key.pem"),
             "LICENSING_RATELIMIT_PUBLIC": "1000000000 per minute",  # out of the way
+            "LICENSING_SECURITY_CONTACT": "mailto:security@example.kz",
         }
         lookup = RANDOM_NUMBER.format(licences=licences, prefix="{prefix}")
         today = datetime.now(ZoneInfo("Asia/Almaty")).date()
@@ -308,6 +311,8 @@ def measure(
                 "public list": (registry.url, RANDOM_PAGE),
                 "public search": (registry.url, SEARCH_PAGE),
                 "issue": (registry.url + "/api/v1/licences", ISSUE.format(token=token)),
+                "security page": (registry.url + "/security", ""),
+                "security.txt": (registry.url + "/.well-known/security.txt", ""),
                 "checkpoint": (registry.url + "/log/checkpoint", ""),
                 "full tile": (registry.url, FULL_TILE.format(kind="0/", tiles=tiles)),
                 "entry bundle": (registry.url, FULL_TILE.format(kind="entries/", tiles=tiles)),

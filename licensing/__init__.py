@@ -11,7 +11,7 @@ from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from licensing import api, cli, config, database, web
-from licensing.http import guards, headers, observability, ratelimit, sessions
+from licensing.http import addresses, guards, headers, observability, ratelimit, sessions
 from licensing.services.signing import Signer
 
 
@@ -29,6 +29,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)  # type: ignore[method-assign]
     app.extensions["licensing.signer"] = Signer(app.config["LICENSING_SIGNING_KEY_FILE"])
     observability.init_app(app)
+    addresses.warn_when_unset(app)
     headers.init_app(app)
     guards.init_app(app)
     database.init_app(app)

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from ipaddress import IPv4Network, IPv6Network, ip_network
 from typing import Any
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from licensing.domain.lifecycle import STATUS_ACTIONS
@@ -21,6 +22,8 @@ from licensing.domain.transparency import LogSettings, default_origin, parse_wit
 
 PREFIX = "LICENSING_"
 _REASON_CODE = re.compile(r"[a-z][a-z0-9_]{0,63}")
+# a host name or address as Flask's TRUSTED_HOSTS takes it (a leading dot: and its subdomains)
+_HOST = re.compile(r"\.?[a-z0-9]([a-z0-9.-]{0,252})(:[0-9]{1,5})?|\[[0-9a-f:.]+\](:[0-9]{1,5})?")
 
 
 class ConfigError(ValueError):
@@ -75,7 +78,17 @@ SETTINGS = (
             "who may read `/metrics`: comma-separated addresses or networks (`10.0.0.0/8`) and"
             " token roles (`role:auditor`); `none` for no one"),
     Setting("BASE_URL", "http://localhost:5000",
-            "the address people reach the registry at; set-up links begin with it"),
+            "the address people reach the registry at (scheme, host, any path prefix): every"
+            " absolute address it writes (QR codes, set-up links, security.txt) begins with it,"
+            " never with a request's `Host`; set it in production (a warning at start says when"
+            " it is not)"),
+    Setting("TRUSTED_HOSTS", "none",
+            "comma-separated host names the registry answers for (`.example.kz` for its"
+            " subdomains too); a request for any other `Host` is refused (400); `none` for any"),
+    Setting("SECURITY_CONTACT", "none",
+            "where security researchers report a weakness: comma-separated `mailto:` or"
+            " `https:` URIs, the `Contact` of `/.well-known/security.txt`; `none`: no"
+            " security.txt (404), and `/security` says no address is configured"),
     Setting("SETUP_LINK_HOURS", "72", "how long a person's one-time set-up link works"),
     Setting("PASSWORD_MIN_LENGTH", "12", "shortest password a person may choose"),
     Setting("SESSION_IDLE_MINUTES", "30", "a console session ends after this long idle"),
@@ -121,7 +134,10 @@ def load(instance_path: str, overrides: Mapping[str, Any] | None = None) -> dict
         "LICENSING_LOG_FORMAT": _choice(raw, "LOG_FORMAT", ("text", "json")),
         "LICENSING_METRICS_ALLOW": metrics_allow(raw["METRICS_ALLOW"]),
         "LICENSING_POLICY": _policy(raw),
-        "LICENSING_BASE_URL": raw["BASE_URL"].rstrip("/"),
+        "LICENSING_BASE_URL": base_url(raw["BASE_URL"]),
+        "LICENSING_BASE_URL_GIVEN": PREFIX + "BASE_URL" in environ,
+        "TRUSTED_HOSTS": trusted_hosts(raw["TRUSTED_HOSTS"]),
+        "LICENSING_SECURITY_CONTACT": security_contacts(raw["SECURITY_CONTACT"]),
         "LICENSING_SETUP_LINK": timedelta(hours=_integer(raw, "SETUP_LINK_HOURS", minimum=1)),
         "LICENSING_PASSWORD_MIN_LENGTH": _integer(raw, "PASSWORD_MIN_LENGTH", minimum=8),
         "LICENSING_SESSION_IDLE": timedelta(
@@ -160,6 +176,59 @@ def _log(raw: Mapping[str, str]) -> LogSettings:
         )
     interval = _integer(raw, "LOG_WITNESS_INTERVAL", minimum=1)
     return LogSettings(origin, witnesses, interval, quorum)
+
+
+def base_url(value: str) -> str:
+    """The registry's address without a trailing slash: http(s), a host, perhaps a path; nothing
+    a browser would take for something else (no user, query or fragment)."""
+    url = value.strip().rstrip("/")
+    parts = urlsplit(url)
+    try:
+        port_holds = parts.port is None or parts.port > 0
+    except ValueError:  # out of range
+        port_holds = False
+    if (
+        not port_holds
+        or parts.scheme not in ("http", "https")
+        or not parts.hostname
+        or parts.username is not None
+        or parts.query
+        or parts.fragment
+        or not url.isprintable()
+        or any(c.isspace() for c in url)
+    ):
+        raise ConfigError(
+            f"{PREFIX}BASE_URL must be an http:// or https:// address such as"
+            f" https://licensing.example.kz, not {value!r}"
+        )
+    return url
+
+
+def trusted_hosts(value: str) -> list[str] | None:
+    """Flask's TRUSTED_HOSTS: None accepts any host."""
+    hosts = [host.strip().lower() for host in value.split(",") if host.strip()]
+    if hosts == ["none"] or not hosts:
+        return None
+    for host in hosts:
+        if not _HOST.fullmatch(host):
+            raise ConfigError(f"{PREFIX}TRUSTED_HOSTS: {host!r} is not a host name")
+    return hosts
+
+
+def security_contacts(value: str) -> tuple[str, ...]:
+    contacts = tuple(part.strip() for part in value.split(",") if part.strip())
+    if contacts == ("none",):
+        return ()
+    for contact in contacts:
+        parts = urlsplit(contact)
+        good = (parts.scheme == "mailto" and "@" in parts.path) or (
+            parts.scheme == "https" and parts.hostname
+        )
+        if not good or not contact.isprintable() or any(c.isspace() for c in contact):
+            raise ConfigError(
+                f"{PREFIX}SECURITY_CONTACT: {contact!r} is neither a mailto: nor an https: URI"
+            )
+    return contacts
 
 
 def database_url(url: str) -> str:

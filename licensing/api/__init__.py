@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, Response
+from flask import Flask, Response, request
 from flask_smorest import Api
 from werkzeug.exceptions import HTTPException
 
@@ -43,7 +43,7 @@ def init_app(app: Flask) -> None:
         },
     )
     api = RegistryApi(app, spec_kwargs={"extra_plugins": [ProblemsPlugin(app)]})
-    for blueprint, prefix in (
+    blueprints = (
         (health.blp, None),
         (licences_blp, f"{PREFIX}/licences"),
         (status_blp, f"{PREFIX}/status"),
@@ -52,7 +52,24 @@ def init_app(app: Flask) -> None:
         (keys_blp, "/.well-known"),
         (log_blp, f"{PREFIX}/log"),
         (tiles_blp, "/log"),
-    ):
+    )
+    for blueprint, prefix in blueprints:
         api.register_blueprint(blueprint, url_prefix=prefix)
+    _answer_options(app, {blueprint.name for blueprint, _ in blueprints} | {"api-docs"})
     app.register_blueprint(docs.blp)
     prometheus.init_app(app)
+
+
+def _answer_options(app: Flask, blueprints: set[str]) -> None:
+    """OPTIONS on an API route: 204 and the methods it takes in `Allow`, with no body (Flask's own
+    answer is an empty text/html 200). No CORS headers: a browser on another site gets none."""
+
+    @app.before_request
+    def _options() -> Response | None:
+        if request.method != "OPTIONS" or request.blueprint not in blueprints:
+            return None
+        response = app.make_default_options_response()
+        response.status_code = 204
+        response.set_data(b"")
+        del response.headers["Content-Type"]
+        return response

@@ -13,10 +13,17 @@ from werkzeug.routing import Rule
 from licensing.api.caller import KEY_PATTERN
 from licensing.api.problems import DETAILS, MEDIA_TYPE
 from licensing.api.schemas import ProblemSchema, ValidationProblemSchema
+from licensing.domain.jws import MEDIA_TYPE as JOSE
 from licensing.domain.lifecycle import STATUS_ACTIONS
 from licensing.http.ratelimit import is_public_limited
 
 PROBLEM, VALIDATION_PROBLEM = "Problem", "ValidationProblem"
+COMPACT_JWS = {
+    "type": "string",
+    "description": "A compact JWS (RFC 7515): header, payload and signature, base64url, joined by"
+    " dots",
+    "pattern": "^[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+$",
+}
 
 # What every operation may answer, whatever it takes: the database busy or unreachable (503,
 # nothing written), and a failure of our own (500).
@@ -90,7 +97,7 @@ class ProblemsPlugin(BasePlugin):
             operation.setdefault("operationId", operation_id)
             # flask-smorest documents a catch-all "default" error; we list every status instead
             operation.get("responses", {}).pop("default", None)
-            responses = {int(s): r for s, r in operation.get("responses", {}).items()}
+            responses = _by_status(operation.get("responses", {}))
             for status in _possible_statuses(operation, rule, limited) | set(responses):
                 if status >= 400:
                     responses[status] = _problem_response(status, responses.get(status))
@@ -98,11 +105,38 @@ class ProblemsPlugin(BasePlugin):
             for (source, status), targets in LINKS.items():
                 if source == operation_id:
                     responses[status]["links"] = _links(targets)
+            for response in responses.values():
+                _describe_jose(response)
             _declare_conditional_headers(operation, responses)
             if method == "post" and "requestBody" in operation:
                 # every write reads it (api/context.py): a repeat answers the first result
                 operation.setdefault("parameters", []).append(IDEMPOTENCY_KEY)
             operation["responses"] = {str(s): responses[s] for s in sorted(responses)}
+
+
+def _by_status(given: Mapping[Any, Any]) -> dict[int, Any]:
+    """The operation's responses by status. flask-smorest keys a route's `@response` by number and
+    a `@doc`'s by text, so one status can come twice (200 and "200"): merged here, the doc's
+    media types beside the route's, rather than one silently replacing the other (which lost the
+    description OpenAPI requires)."""
+    responses: dict[int, Any] = {}
+    for status, response in given.items():
+        code, known = int(status), responses.get(int(status))
+        if isinstance(known, Mapping) and isinstance(response, Mapping):
+            content = {**known.get("content", {}), **response.get("content", {})}
+            response = {**known, **response}
+            if content:
+                response["content"] = content
+        responses[code] = response
+    return responses
+
+
+def _describe_jose(response: Any) -> None:
+    """A compact JWS answer (`application/jose`) as what it is: one line of text in three
+    base64url parts. A generator that knows no such media type can be told to read it as text
+    (openapi-python-client: `content_type_overrides`)."""
+    if isinstance(response, MutableMapping) and JOSE in response.get("content", {}):
+        response["content"][JOSE] = {"schema": COMPACT_JWS}
 
 
 def _possible_statuses(operation: Mapping[str, Any], rule: Rule, limited: bool) -> set[int]:

@@ -10,6 +10,7 @@ from flask.cli import AppGroup
 from licensing.cli.arguments import refuse, require_schema
 from licensing.domain.errors import InvalidFields
 from licensing.domain.roles import ROLES
+from licensing.http.addresses import absolute_url
 from licensing.services import (
     accounts,
     tokens,
@@ -101,4 +102,4 @@ def reset_user(name: str) -> None:
 
 
 def _setup_link(secret: str) -> str:
-    return f"{current_app.config['LICENSING_BASE_URL']}/console/setup/{secret}"
+    return absolute_url("console.setup", secret=secret)

@@ -5,7 +5,6 @@ audience has its own blueprint beneath it (`public`)."""
 from __future__ import annotations
 
 from datetime import date, datetime
-from urllib.parse import urlsplit
 
 from flask import Blueprint, Flask, Response, redirect, request
 from flask_babel import format_date, format_datetime, format_decimal
@@ -22,8 +21,6 @@ blp = Blueprint(
     static_url_path="/assets",
 )
 pages.serve_pages(blp)
-
-MAX_NEXT = 2000
 
 
 def init_app(app: Flask) -> None:
@@ -59,13 +56,7 @@ def init_app(app: Flask) -> None:
 @public_limit
 def language(code: str) -> Response:
     """Switch the pages' language and go back where the reader was; remembered in a cookie."""
-    back = request.args.get("next", "/")
-    parts = urlsplit(back)
-    if len(back) > MAX_NEXT or parts.scheme or parts.netloc or not back.startswith("/"):
-        back = "/"  # only a path on this site: never an open redirect
-    if back.startswith(("//", "/\\")):
-        back = "/"
-    response = redirect(back, code=303)
+    response = redirect(pages.next_path(request.args.get("next"), "/"), code=303)
     if code in i18n.LOCALES:
         response.set_cookie(
             i18n.COOKIE,

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, current_app, g, render_template, request
+import re
+from urllib.parse import urlsplit
+
+from flask import Blueprint, Response, abort, current_app, g, render_template, request
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from werkzeug.exceptions import HTTPException
@@ -17,6 +20,34 @@ PAGE_CSP = (
 # Paths whose errors are the REST API's (problem+json), even when no route matched.
 API_PATHS = ("/api/", "/.well-known/", "/log/")
 API_EXACT = ("/api", "/openapi.json", "/healthz", "/readyz")
+
+
+MAX_NEXT = 2000  # characters of a `next` that are followed; a longer one goes to the default
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
+
+
+def next_path(target: str | None, default: str, within: str = "/") -> str:
+    """Where to go after a step (a language switch, a sign-in): `target` when it is a path on this
+    site under `within`, otherwise `default`, so never an open redirect. A control character is
+    refused with a 400 page: no link of ours holds one, and in `Location` it would end the header
+    and begin another."""
+    if not target:
+        return default
+    if _CONTROL.search(target):
+        abort(400, description="The address to go back to contains a control character.")
+    parts = urlsplit(target)
+    inside = within == "/" or target == within or target.startswith((within + "/", within + "?"))
+    if (
+        len(target) > MAX_NEXT
+        or parts.scheme
+        or parts.netloc
+        or not target.startswith("/")
+        or target.startswith("//")
+        or "\\" in target  # browsers read a backslash as a slash: /\\host is another site
+        or not inside
+    ):
+        return default
+    return target
 
 
 def serve_pages(blueprint: Blueprint) -> None:

@@ -59,7 +59,9 @@ def registry(
     """One server for this module's tests (they only read), holding a licence in force and one
     suspended for 60 days; the server and both numbers."""
     folder = tmp_path_factory.mktemp("pages")
-    server, running = launch(databases.fresh(folder), folder)
+    server, running = launch(
+        databases.fresh(folder), folder, LICENSING_SECURITY_CONTACT="mailto:security@example.kz"
+    )
     try:
         yield (server, *_licences(server))
     finally:
@@ -217,6 +219,7 @@ def test_no_page_has_a_serious_accessibility_problem_in_any_language(
         "licence": f"/licences/{number}",
         "verify": "/verify",
         "about": "/about",
+        "security": "/security",
         "not-found": "/licences/DM-0000-000000",
     }
     found = []
@@ -247,7 +250,7 @@ def test_pages_load_nothing_the_policy_refuses(
     page.on(
         "console", lambda message: refused.append(message.text) if message.type == "error" else None
     )
-    for path in ("/", "/register", f"/licences/{number}", "/verify", "/about"):
+    for path in ("/", "/register", f"/licences/{number}", "/verify", "/about", "/security"):
         page.goto(server.url + path)
     # the stylesheet applied: the header is dark, as site.css says
     colour = page.evaluate("getComputedStyle(document.querySelector('header')).backgroundColor")

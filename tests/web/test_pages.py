@@ -140,3 +140,21 @@ def test_the_about_page_lists_the_grounds_with_their_articles(client: FlaskClien
     text = page(client, "/about", **{"Accept-Language": "kk"}).text
     assert "Заңды күшіне енген сот шешімі" in text
     assert "9-бабы" in text
+
+
+def test_the_register_order_control_shows_the_order_the_rows_are_in(
+    client: FlaskClient, regulator: dict[str, str]
+) -> None:
+    later = issue(client, regulator, issued_on="2026-03-01")["number"]
+    earlier = issue(client, regulator, issued_on="2025-06-01")["number"]  # entered second
+
+    def shown(query: str, language: str) -> tuple[list[str], list[str]]:
+        text = page(client, "/register" + query, **{"Accept-Language": language}).text
+        order = text.split('<select id="sort"', 1)[1].split("</select>", 1)[0]
+        return re.findall(r">(DM-\d{4}-\d+)</a>", text), re.findall(r"selected>([^<]+)<", order)
+
+    assert shown("", "en") == ([later, earlier], ["Order of entry in the register"])
+    assert shown("", "ru") == ([later, earlier], ["В порядке внесения в реестр"])
+    assert shown("?sort=", "kk") == ([later, earlier], ["Тізілімге енгізілу ретімен"])
+    assert shown("?sort=number", "en") == ([earlier, later], ["Number, ascending"])
+    assert shown("?sort=-issued_on", "en") == ([later, earlier], ["Issue date, newest first"])

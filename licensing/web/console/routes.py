@@ -445,11 +445,9 @@ def _signin_policy() -> Any:
 
 def _next() -> str:
     """Where to go after signing in: a path in the console, nothing else (no open redirect)."""
-    target = request.values.get("next", "")
-    safe = target.startswith("/console") and "\\" not in target and "//" not in target
-    if safe and not target.startswith("/console/sign") and len(target) < 2000:
-        return target
-    return url_for(".dashboard")
+    dashboard = url_for(".dashboard")
+    target = pages.next_path(request.values.get("next"), dashboard, within="/console")
+    return dashboard if target.startswith("/console/sign") else target
 
 
 @blp.errorhandler(IdempotencyKeyReused)

@@ -30,11 +30,13 @@ from licensing.domain.log_proofs import is_tlog_proof
 from licensing.domain.regions import REGIONS
 from licensing.domain.standing import STANDINGS
 from licensing.domain.timestamps import parse_utc
+from licensing.http.addresses import absolute_url
 from licensing.http.ratelimit import public_limit
 from licensing.services import proofs, public, statements
 from licensing.services.failures import DatabaseBusy, DatabaseUnavailable
 from licensing.web import pages
 from licensing.web.lifecycle_picture import lifecycle_svg
+from licensing.web.public.security_txt import security_txt
 from licensing.web.qr import qr_svg
 from licensing.web.register_csv import register_csv
 
@@ -132,7 +134,7 @@ def licence(number: str) -> str:
     if not is_licence_number(number):
         abort(404)  # checked here, before any query
     view = public.lookup(_policy(), number)
-    page_url = url_for("public.licence", number=view.number, _external=True)
+    page_url = absolute_url("public.licence", number=view.number)
     return render_template(
         "public/licence.html",
         licence=view,
@@ -148,6 +150,33 @@ def about() -> str:
         lifecycle=_lifecycle(pages.locale_code()),
         reasons=public.reason_codes(_policy()),
     )
+
+
+@blp.get("/security")
+def security() -> str:
+    """How to report a weakness, and what the registry promises in return."""
+    contacts = [
+        (contact, contact.removeprefix("mailto:"))
+        for contact in current_app.config["LICENSING_SECURITY_CONTACT"]
+    ]
+    return render_template("public/security.html", contacts=contacts)
+
+
+@blp.get("/.well-known/security.txt")
+def security_contact() -> Response:
+    """RFC 9116; none (404) until a contact is configured: the file must name one."""
+    contacts = current_app.config["LICENSING_SECURITY_CONTACT"]
+    if not contacts:
+        abort(404)
+    text = security_txt(
+        contacts,
+        clock.now().astimezone(UTC),
+        policy=absolute_url("public.security"),
+        canonical=absolute_url("public.security_contact"),
+    )
+    response = current_app.response_class(text, mimetype="text/plain")
+    response.headers["Cache-Control"] = "public, max-age=86400"
+    return response
 
 
 @functools.cache

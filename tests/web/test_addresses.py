@@ -1,0 +1,124 @@
+"""The registry's absolute addresses come from LICENSING_BASE_URL, never from the request's Host;
+with LICENSING_TRUSTED_HOSTS, a request for another host is refused (400), as a problem on the
+API and as a page elsewhere."""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Callable
+
+import pytest
+from flask import Flask
+
+from licensing.config import ConfigError, load
+from licensing.web.qr import qr_svg
+from tests.factories import bearer, issue
+
+BASE = "https://licensing.example.kz"
+EN = {"Accept": "text/html", "Accept-Language": "en"}
+
+
+def _qr_of(html: str) -> str:
+    found = re.search(r'<svg role="img".*?</svg>', html, re.S)
+    assert found, "no QR code on the page"
+    return found.group(0)
+
+
+def test_the_qr_code_of_a_licence_names_the_base_url_whatever_host_was_asked(
+    make_app: Callable[..., Flask],
+) -> None:
+    app = make_app(LICENSING_BASE_URL=BASE + "/")
+    client = app.test_client()
+    number = issue(client, bearer(app, "regulator"))["number"]
+    page = client.get(f"/licences/{number}", headers={**EN, "Host": "evil.example"})
+    assert page.status_code == 200
+    with app.test_request_context(headers={"Accept-Language": "en"}):
+        expected = qr_svg(f"{BASE}/licences/{number}", "QR code of this page's address")
+        spoofed = qr_svg(f"http://evil.example/licences/{number}", "QR code of this page's address")
+    assert _qr_of(page.text) == str(expected)
+    assert _qr_of(page.text) != str(spoofed)
+
+
+def test_a_base_url_with_a_path_prefixes_every_address(make_app: Callable[..., Flask]) -> None:
+    app = make_app(LICENSING_BASE_URL="https://gov.example.kz/licensing")
+    runner = app.test_cli_runner()
+    result = runner.invoke(
+        args=["users", "create", "--role", "auditor", "--name", "Dana", "--email", "d@gov.kz"]
+    )
+    assert result.exit_code == 0, result.output
+    assert re.fullmatch(
+        r"https://gov\.example\.kz/licensing/console/setup/[A-Za-z0-9_-]+", result.stdout.strip()
+    )
+
+
+@pytest.mark.parametrize(
+    "value",
+    ["licensing.example.kz", "ftp://licensing.example.kz", "https://", "https://a.kz/?x=1",
+     "https://user@a.kz", "https://a.kz/#top", "https://a.kz/a b", "https://a.kz:99999"],
+)  # fmt: skip
+def test_a_base_url_that_is_not_an_http_address_stops_the_start(value: str) -> None:
+    with pytest.raises(ConfigError, match="BASE_URL"):
+        load("/i", {"LICENSING_BASE_URL": value})
+
+
+def test_the_log_origin_follows_the_base_url() -> None:
+    assert load("/i", {"LICENSING_BASE_URL": BASE})["LICENSING_LOG"].origin == (
+        "licensing.example.kz/licensing"
+    )
+
+
+def test_a_server_started_without_a_base_url_says_so(
+    make_app: Callable[..., Flask], caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level(logging.WARNING):
+        make_app(TESTING=False)
+    assert any("LICENSING_BASE_URL is not set" in r.getMessage() for r in caplog.records)
+    caplog.clear()
+    with caplog.at_level(logging.WARNING):
+        make_app(TESTING=False, LICENSING_BASE_URL=BASE)
+        make_app()  # tests and development (debug) are not warned
+    assert not any("LICENSING_BASE_URL" in r.getMessage() for r in caplog.records)
+
+
+@pytest.fixture
+def guarded(make_app: Callable[..., Flask]) -> Flask:
+    return make_app(
+        LICENSING_BASE_URL=BASE, LICENSING_TRUSTED_HOSTS="licensing.example.kz, .gov.kz"
+    )
+
+
+@pytest.mark.parametrize("path", ["/api/v1/status/DM-2026-000001", "/api/v1/licences",
+                                  "/healthz", "/openapi.json", "/api/nowhere"])  # fmt: skip
+def test_the_api_refuses_a_host_it_does_not_trust_with_a_problem(guarded: Flask, path: str) -> None:
+    response = guarded.test_client().get(path, headers={"Host": "evil.example"})
+    assert response.status_code == 400
+    assert response.mimetype == "application/problem+json"
+    assert response.json["status"] == 400
+    assert "host" in response.json["detail"]
+
+
+@pytest.mark.parametrize("path", ["/", "/register", "/licences/DM-2026-000001",
+                                  "/console/sign-in", "/nowhere"])  # fmt: skip
+def test_the_pages_refuse_a_host_they_do_not_trust_with_a_page(guarded: Flask, path: str) -> None:
+    client = guarded.test_client()
+    response = client.get(path, headers={**EN, "Host": "evil.example"})
+    assert response.status_code == 400
+    assert response.mimetype == "text/html"
+    assert "The request could not be read" in response.text
+    assert "evil.example" not in response.text
+    posted = client.post("/console/sign-in", headers={**EN, "Host": "evil.example:443"})
+    assert posted.status_code == 400
+
+
+@pytest.mark.parametrize("host", ["licensing.example.kz", "licensing.example.kz:8443",
+                                  "portal.gov.kz"])  # fmt: skip
+def test_the_trusted_hosts_are_answered(guarded: Flask, host: str) -> None:
+    client = guarded.test_client()
+    assert client.get("/", headers={**EN, "Host": host}).status_code == 200
+    assert client.get("/api/v1/reason-codes", headers={"Host": host}).status_code == 200
+
+
+def test_a_trusted_host_that_is_not_a_host_name_stops_the_start() -> None:
+    with pytest.raises(ConfigError, match="TRUSTED_HOSTS"):
+        load("/i", {"LICENSING_TRUSTED_HOSTS": "licensing.example.kz/admin"})
