@@ -69,6 +69,10 @@ SETTINGS = (
                 f"comma-separated reason codes accepted for `{action}`, from the catalogue")
         for action in STATUS_ACTIONS
     ),
+    Setting("APPROVAL_REQUIRED", "none",
+            "comma-separated status actions (suspend, resume, revoke) that a second regulator must"
+            " approve (four eyes), e.g. `revoke`; `none` for none"),
+    Setting("APPROVAL_HOURS", "72", "how long a proposal waits for a second officer's approval"),
     Setting("MAX_BODY_BYTES", "1048576", "largest request body accepted (413 above)"),
     Setting("IDEMPOTENCY_TTL_HOURS", "24", "how long an Idempotency-Key's answer is kept"),
     Setting("LOG_LEVEL", "INFO", "level of the application log"),
@@ -311,8 +315,20 @@ def _policy(raw: Mapping[str, str]) -> Policy:
         raise ConfigError(
             f"{PREFIX}ISSUE_DATES_FROM must be a date (YYYY-MM-DD), not {raw['ISSUE_DATES_FROM']!r}"
         ) from None
+    approval_required = frozenset(
+        action.strip()
+        for action in raw["APPROVAL_REQUIRED"].split(",")
+        if action.strip() and action.strip() != "none"
+    )
+    if unknown := sorted(approval_required - set(STATUS_ACTIONS)):
+        raise ConfigError(
+            f"{PREFIX}APPROVAL_REQUIRED: no status action is called {unknown[0]!r}"
+            f" (they are {', '.join(STATUS_ACTIONS)})"
+        )
     try:
         return Policy(
+            approval_required=approval_required,
+            approval_window=timedelta(hours=_integer(raw, "APPROVAL_HOURS", minimum=1)),
             term_years=_integer(raw, "LICENCE_TERM_YEARS", minimum=1),
             suspension_min_months=_integer(raw, "SUSPENSION_MIN_MONTHS", minimum=0),
             suspension_max_months=_integer(raw, "SUSPENSION_MAX_MONTHS", minimum=0),

@@ -22,8 +22,9 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    select,
 )
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, registry
+from sqlalchemy.orm import DeclarativeBase, Mapped, column_property, mapped_column, registry
 from sqlalchemy.types import TypeDecorator, TypeEngine
 
 from licensing.domain.licence import SUBTYPES
@@ -325,3 +326,45 @@ class LogWitness(db.Model):
     attempted_at: Mapped[datetime | None]
     acknowledged_at: Mapped[datetime | None]
     failure: Mapped[str | None] = mapped_column(Text)
+
+
+class Proposal(db.Model):
+    """Four eyes: a status change proposed by one officer, waiting for another's approval (or
+    rejected, withdrawn, expired, stale). Not an event: only the change an approval carries out
+    enters the trail. One write at a time holds the chain head, so the rule of one pending
+    proposal per licence is checked under that lock by the use case."""
+
+    __tablename__ = "proposals"
+
+    # given by the use case under the head's lock (the next after the largest), so the answer to
+    # the request that makes one can name it in the same transaction
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    licence: Mapped[str] = mapped_column(String(20), ForeignKey("licences.number"), index=True)
+    action: Mapped[str] = mapped_column(String(16))
+    state: Mapped[str] = mapped_column(String(16), index=True)
+    licence_version: Mapped[int] = mapped_column(Integer)  # the version it was made on
+    # the command as proposed: reason_code, reason, legal_basis, decision, until (canonical JSON)
+    change: Mapped[str] = mapped_column(Text)
+    proposed_by: Mapped[str] = mapped_column(String(100))
+    proposer_token_id: Mapped[int | None] = mapped_column(ForeignKey("api_tokens.id"))
+    proposer_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    proposed_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    decided_by: Mapped[str | None] = mapped_column(String(100))
+    decided_at: Mapped[datetime | None]
+    rejection_reason: Mapped[str | None] = mapped_column(Text)
+    seq: Mapped[int | None]  # the event an approval recorded
+    # the licence's version as it is now: a pending proposal made on another one is stale
+    licence_version_now: Mapped[int] = column_property(
+        select(Licence.version).where(Licence.number == licence).scalar_subquery()
+    )
+
+    __table_args__ = (
+        CheckConstraint(
+            _one_of("state", ("pending", "approved", "rejected", "withdrawn", "expired", "stale")),
+            name="state",
+        ),
+        CheckConstraint(
+            "(proposer_token_id IS NULL) != (proposer_user_id IS NULL)", name="one_proposer"
+        ),
+    )

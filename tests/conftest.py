@@ -27,6 +27,7 @@ GENESIS = "0" * 64
 
 # Tables emptied between tests on PostgreSQL, children first.
 TABLES = (
+    "proposals",
     "idempotency_records",
     "audit_events",
     "log_nodes",

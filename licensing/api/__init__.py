@@ -13,6 +13,7 @@ from licensing.api.licences.routes import blp as licences_blp
 from licensing.api.log.routes import blp as log_blp
 from licensing.api.log.routes import tiles as tiles_blp
 from licensing.api.openapi import ProblemsPlugin
+from licensing.api.proposals.routes import blp as proposals_blp
 from licensing.api.reasons.routes import blp as reasons_blp
 from licensing.api.schemas import ProblemSchema
 from licensing.api.status.routes import blp as status_blp
@@ -46,6 +47,7 @@ def init_app(app: Flask) -> None:
     blueprints = (
         (health.blp, None),
         (licences_blp, f"{PREFIX}/licences"),
+        (proposals_blp, f"{PREFIX}/proposals"),
         (status_blp, f"{PREFIX}/status"),
         (reasons_blp, f"{PREFIX}/reason-codes"),
         (audit_blp, f"{PREFIX}/audit"),

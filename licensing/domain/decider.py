@@ -128,6 +128,9 @@ class ChangeStatus:
     action: str
     change: StatusChange
     expected_versions: Versions = None
+    # four eyes: who proposed it and who approved it, recorded in the event's data (None: an
+    # action taken by one officer, as it always was)
+    approval: Mapping[str, str] | None = None
 
 
 Command = Issue | Amend | ChangeStatus
@@ -205,7 +208,7 @@ def _change_status(
         from_status=state.status,
         to_status=new_status,
         at=now,
-        data=change.event_data(),
+        data={**change.event_data(), **(command.approval or {})},
         reason_code=change.reason_code,
         reason=change.reason,
         legal_basis=change.legal_basis,

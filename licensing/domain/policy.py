@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from licensing.domain.lifecycle import STATUS_ACTIONS
@@ -23,6 +23,10 @@ class Policy:
     )
     timezone: ZoneInfo = field(default_factory=lambda: ZoneInfo("Asia/Almaty"))
     issue_dates_from: date = LAW_IN_FORCE
+    # four eyes: the status actions that are first a proposal a second officer approves, and how
+    # long a proposal waits for that approval
+    approval_required: frozenset[str] = frozenset()
+    approval_window: timedelta = timedelta(hours=72)
 
     def __post_init__(self) -> None:
         if self.term_years < 1:
@@ -32,6 +36,13 @@ class Policy:
         missing = set(STATUS_ACTIONS) - {a for a, codes in self.reason_codes.items() if codes}
         if missing:
             raise ValueError(f"no reason codes configured for {', '.join(sorted(missing))}")
+        if unknown := sorted(self.approval_required - set(STATUS_ACTIONS)):
+            raise ValueError(
+                f"approval is required of actions the machine does not have: {', '.join(unknown)}"
+                f" (its status actions: {', '.join(STATUS_ACTIONS)})"
+            )
+        if self.approval_window <= timedelta(0):
+            raise ValueError("a proposal must wait for approval for some time")
         for action, codes in self.reason_codes.items():
             if problems := reason_code_problems(action, codes):
                 raise ValueError(f"reason codes for {action}: {'; '.join(problems)}")

@@ -358,3 +358,18 @@ def _by_setup(session: Session, secret: str, now: datetime) -> User | None:
     if user.setup_expires_at is None or user.setup_expires_at <= now:
         return None
     return user
+
+
+def confirm_code(write: Write, user_id: int, code: str) -> bool:
+    """Whether `code` is the person's second factor now and was never used before (for sign-in
+    or another confirmation), spending it inside the caller's `write` (a decision it confirms is
+    recorded with it, or neither is). False for an account that is disabled or has no factor."""
+    user = write.session.get(User, user_id)
+    if user is None or user.disabled_at is not None or not user.totp_secret:
+        return False
+    step = accepted_step(user.totp_secret, code[:20], write.now, user.totp_last_step)
+    if step is None:
+        return False
+    table: Table = User.__table__  # type: ignore[assignment]
+    write.update(table, {"id": user.id}, {"totp_last_step": step})
+    return True

@@ -28,6 +28,15 @@ def fingerprint(operation: str, target: str | None, command: Any) -> str:
 
 def replay(write: Write, ctx: Context, request_fingerprint: str) -> Outcome | None:
     """The kept answer for this request's key, None when the key is new (or its answer expired)."""
+    record = replay_record(write, ctx, request_fingerprint)
+    if record is None:
+        return None
+    return Outcome(LicenceView.from_record(record), replayed=True)
+
+
+def replay_record(write: Write, ctx: Context, request_fingerprint: str) -> dict[str, Any] | None:
+    """The kept answer for this request's key as it was kept (a record of a licence, or of
+    another answer), None when the key is new (or its answer expired)."""
     key = ctx.idempotency_key
     owner = _owner(ctx)
     if key is None or owner is None:
@@ -44,11 +53,19 @@ def replay(write: Write, ctx: Context, request_fingerprint: str) -> Outcome | No
         return None
     if record.fingerprint != request_fingerprint:
         raise IdempotencyKeyReused(key.value)
-    return Outcome(LicenceView.from_record(json.loads(record.result)), replayed=True)
+    return json.loads(record.result)  # type: ignore[no-any-return]
 
 
 def remember(write: Write, ctx: Context, request_fingerprint: str, view: LicenceView) -> Outcome:
     """Keep the answer under the request's key (if it has one) in the same transaction."""
+    remember_record(write, ctx, request_fingerprint, view.to_record())
+    return Outcome(view)
+
+
+def remember_record(
+    write: Write, ctx: Context, request_fingerprint: str, result: dict[str, Any]
+) -> None:
+    """Keep `result` (an answer as a JSON record) under the request's key, if it has one."""
     key = ctx.idempotency_key
     if key is not None and _owner(ctx) is not None:
         record = {
@@ -56,11 +73,10 @@ def remember(write: Write, ctx: Context, request_fingerprint: str, view: Licence
             "user_id": ctx.actor.user_id,
             "key": key.value,
             "fingerprint": request_fingerprint,
-            "result": json.dumps(view.to_record()),
+            "result": json.dumps(result),
             "created_at": write.now,
         }
         write.insert(_TABLE, record)
-    return Outcome(view)
 
 
 def _owner(ctx: Context) -> ColumnElement[bool] | None:

@@ -183,6 +183,12 @@ def _locked(write: Write, number: str) -> LicenceState:
     return recording.state_of(write.locked)
 
 
+def lock_of(actor: Actor, number: str) -> tuple[Select[Any], dict[str, Any]]:
+    """The statement (and its parameters) that locks the head and the licence's row together, if
+    this actor may see it: for a use case that decides on a licence without changing it here."""
+    return _lock(actor, number)
+
+
 def _lock(actor: Actor, number: str) -> tuple[Select[Any], dict[str, Any]]:
     """The statement that locks the head and the licence's row together, if this actor may see
     it."""

@@ -11,8 +11,9 @@ from sqlalchemy import select
 from licensing import clock
 from licensing.domain.lifecycle import REVOKED, STATUS_ACTIONS, SUSPENDED
 from licensing.models import AuditEvent, Licence, db
-from licensing.services import events
+from licensing.services import events, proposals
 from licensing.services.context import Context
+from licensing.services.proposals import ProposalView
 from licensing.services.results import LicenceView
 
 ENDING_SOON = timedelta(days=14)
@@ -26,6 +27,7 @@ class Worklists:
     ending_soon: list[LicenceView]  # suspensions ending within 14 days
     expiring_soon: list[LicenceView]  # licences whose term ends within 90 days
     recent_decisions: list[dict[str, Any]]  # the latest status changes, newest first
+    awaiting_approval: list[ProposalView]  # four eyes: proposals a second officer decides on
 
 
 def worklists(ctx: Context) -> Worklists:
@@ -60,4 +62,5 @@ def worklists(ctx: Context) -> Worklists:
             .order_by(Licence.expires_on)
         ),
         recent_decisions=events.as_events(recent),
+        awaiting_approval=proposals.pending(ctx, LONGEST),
     )

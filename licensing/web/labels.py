@@ -7,7 +7,7 @@ from __future__ import annotations
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 
-from licensing.domain import decisions, lifecycle, standing
+from licensing.domain import decisions, lifecycle, proposals, standing
 from licensing.domain.reasons import CATALOGUE, LANGUAGES
 
 REGION_NAMES = {
@@ -40,6 +40,16 @@ STANDING_WORDS = {
     standing.REVOKED_FOR_GOOD: _l("Revoked"),
     standing.EXPIRED: _l("Expired"),
     standing.NOT_YET_IN_FORCE: _l("Not yet in force"),
+}
+
+# four eyes: what became of a proposal
+PROPOSAL_STATE_WORDS = {
+    proposals.PENDING: _l("Awaiting approval"),
+    proposals.APPROVED: _l("Approved and carried out"),
+    proposals.REJECTED: _l("Rejected"),
+    proposals.WITHDRAWN: _l("Withdrawn"),
+    proposals.EXPIRED: _l("Expired undecided"),
+    proposals.STALE: _l("Stale: the licence changed since"),
 }
 
 # What each standing means for someone dealing with the holder, said once under the badge.

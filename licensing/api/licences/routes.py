@@ -21,16 +21,19 @@ from licensing.api.licences.schemas import (
     SuspensionSchema,
 )
 from licensing.api.parsing import Blueprint
+from licensing.api.proposals.routes import handle_proposal_errors, proposed
+from licensing.api.proposals.schemas import ProposalSchema
 from licensing.api.schemas import ProblemSchema
 from licensing.domain.decider import Amend, ChangeStatus
 from licensing.domain.licence import Application
 from licensing.domain.lifecycle import STATUS_ACTIONS, sets_end_date
 from licensing.domain.roles import READERS, REGULATOR
 from licensing.domain.status_changes import StatusChange
-from licensing.services import licences
+from licensing.services import licences, proposals
 from licensing.services.results import LicenceView, Outcome
 
 blp = Blueprint("licences", __name__, description="Licences and their lifecycle")
+handle_proposal_errors(blp)
 
 Answer = tuple[LicenceView, int, dict[str, str]]
 
@@ -95,13 +98,25 @@ def _status_change(action: str, schema: type[StatusChangeSchema]) -> None:
         @blp.arguments(schema)
         @blp.response(200, LicenceSchema)
         @blp.alt_response(
-            409, schema=ProblemSchema, description="Not allowed from the current status"
+            202,
+            schema=ProposalSchema,
+            description="The action needs a second officer (LICENSING_APPROVAL_REQUIRED): a "
+            "pending proposal, at `Location`",
+            headers={"Location": {"description": "The proposal", "schema": {"type": "string"}}},
+        )
+        @blp.alt_response(
+            409,
+            schema=ProblemSchema,
+            description="Not allowed from the current status; or a proposal is pending",
         )
         @blp.alt_response(412, schema=ProblemSchema, description="Stale If-Match")
         @blp.alt_response(422, schema=ProblemSchema, description="Invalid grounds or decision")
-        def post(self, change: StatusChange, number: str) -> Answer:
+        def post(self, change: StatusChange, number: str) -> Any:
             command = ChangeStatus(action, change, expected_versions(required=False))
-            return answer_outcome(licences.change_status(current_context(), number, command))
+            taken = proposals.take_status_action(current_context(), number, command)
+            if isinstance(taken, proposals.Proposed):
+                return proposed(taken)
+            return answer_outcome(taken)
 
     StatusAction.post.__doc__ = (
         f"{action.capitalize()} a licence. `If-Match` is honoured when sent."

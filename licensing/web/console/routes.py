@@ -37,7 +37,14 @@ from licensing.domain.regions import REGIONS
 from licensing.domain.roles import AUDITOR, PEOPLE, REGULATOR
 from licensing.domain.standing import STANDINGS
 from licensing.domain.timestamps import EARLIEST, LATEST
-from licensing.services import accounts, audit_trail, licences, verification, worklists
+from licensing.services import (
+    accounts,
+    audit_trail,
+    licences,
+    proposals,
+    verification,
+    worklists,
+)
 from licensing.services.accounts import SignInRefused
 from licensing.services.audit_trail import TrailFilters
 from licensing.services.context import Context, IdempotencyKey
@@ -281,13 +288,18 @@ def change_status(number: str, action: str) -> Any:
         if not request.form.get("confirm"):
             return _page("console/status_review.html", version=version, values=values,
                          preview=licences.preview(ctx, number, command),
-                         form_key=forms.new_form_key(), **common)  # fmt: skip
-        outcome = licences.change_status(_keyed(ctx), number, command)
+                         form_key=forms.new_form_key(),
+                         needs_approval=proposals.needs_approval(ctx, action),
+                         **common)  # fmt: skip
+        outcome = proposals.take_status_action(_keyed(ctx), number, command)
     except InvalidFields as refused:
         return _page("console/status.html", 422, version=version, values=values,
                      errors=_translated(refused.errors), **common)  # fmt: skip
     except (VersionMismatch, ConcurrentChange, ActionNotAllowed):
         return _conflict(number, version, values, action=action)
+    if isinstance(outcome, proposals.Proposed):  # four eyes: a second officer decides
+        flash(_("Proposed; waiting for a second officer."))
+        return redirect(url_for(".proposal", proposal_id=outcome.proposal.id), code=303)
     if outcome.replayed:
         flash(_("This decision was already recorded."))
     else:
