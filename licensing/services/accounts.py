@@ -293,28 +293,24 @@ def check_password(login: str, password: str, policy: SignInPolicy, address: str
     login = login.strip()
     if not login or len(login) > 254 or len(password) > MAX_LENGTH:
         raise SignInRefused()
-    keys = (_address_key(address), _login_key(login))
     locks: list[tuple[str, str]] = []
     with write_transaction() as write:
+        user = write.session.scalars(
+            select(User).where(or_(User.name == login, func.lower(User.email) == login.casefold()))
+        ).first()
+        # an account's name and e-mail address are one login, counted under the name: only
+        # someone who knows both can tell that they are counted together
+        keys = (_address_key(address), _login_key(user.name if user else login))
         counts = _counts(write.session, keys, policy, write.now)
         if counts.address_until is not None and write.now < counts.address_until:
             # the refusal depends on the address alone, never on the login: no work is owed
             raise SignInRefused(counts.address_until)
-        user = write.session.scalars(
-            select(User).where(or_(User.name == login, func.lower(User.email) == login.casefold()))
-        ).first()
         usable = user is not None and user.disabled_at is None and user.password_hash is not None
         right = _verified(user.password_hash if usable and user else None, password)
         second_factor = bool(usable and user and user.totp_secret)
         weighed = admitted(policy, counts, write.now, second_factor)
         person = None
-        if not weighed:
-            until = counts.login_until
-        elif not right:
-            # a login that must wait says so, whatever was typed, known or not
-            until = counts.login_until if _login_waits(counts, write.now) else None
-            locks = _count_failure(write, keys, policy, address, login_known=usable)
-        else:
+        if weighed and right:
             assert user is not None
             until = None
             if not user.totp_secret:
@@ -322,7 +318,10 @@ def check_password(login: str, password: str, policy: SignInPolicy, address: str
             if _hasher.check_needs_rehash(user.password_hash or ""):
                 _update(write, user, ("password_hash",), {"password_hash": _hasher.hash(password)})
             person = _person(user, needs_totp=bool(user.totp_secret))
-    _report_locks(locks, login if usable else None, address)
+        else:
+            until, counted = _refused(counts, keys, write.now)
+            locks = _count_failure(write, counted, policy, address)
+    _report_locks(locks, user.name if usable and user else None, address)
     if person is None:  # raised after the commit, so the failure is counted
         raise SignInRefused(until)
     return person
@@ -342,10 +341,10 @@ def check_code(person: Person, code: str, policy: SignInPolicy, address: str = "
             raise SignInRefused(counts.address_until or counts.login_until)
         step = accepted_step(user.totp_secret, code, write.now, user.totp_last_step)
         if step is None:
-            locks = _count_failure(write, keys, policy, address, login_known=True)
+            locks = _count_failure(write, _refused(counts, keys, write.now)[1], policy, address)
         else:
             _update(write, user, ("session_epoch",), {"totp_last_step": step})
-            _forget_failures(write, (keys[1], _login_key(user.email)))
+            _forget_failures(write, (keys[1],))
             signed = _person(user, needs_totp=False)
     _report_locks(locks, person.name, address)
     if step is None:  # raised after the commit, so the failure is counted
@@ -545,12 +544,20 @@ def _counts(session: Session, keys: tuple[str, str], policy: SignInPolicy, now: 
     return Counts(*count(address), *count(login))
 
 
-def _login_waits(counts: Counts, now: datetime) -> bool:
-    return counts.login_until is not None and now < counts.login_until
+def _refused(
+    counts: Counts, keys: tuple[str, str], now: datetime
+) -> tuple[datetime | None, tuple[str, ...]]:
+    """Until when a refused attempt's answer says to wait, and the keys it counts against. While
+    the login must wait, the answer says so (whatever was typed, whoever has the login), and the
+    failure counts against the address alone: the login's lock ends on time, however many
+    addresses keep trying it."""
+    if counts.login_until is not None and now < counts.login_until:
+        return counts.login_until, keys[:1]
+    return None, keys
 
 
 def _count_failure(
-    write: Write, keys: tuple[str, ...], policy: SignInPolicy, address: str, *, login_known: bool
+    write: Write, keys: tuple[str, ...], policy: SignInPolicy, address: str
 ) -> list[tuple[str, str]]:
     """Queue one more failure against each key; the locks it begins, as (kind, key)."""
     locks = []
