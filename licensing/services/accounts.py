@@ -288,8 +288,8 @@ def check_password(login: str, password: str, policy: SignInPolicy, address: str
     """The person, when `login` (name or e-mail) and `password` match an active account and the
     attempt is admitted (domain/signin.py); for a regulator the second factor is still to come
     (`needs_totp`). `address` is the client's, where failures are counted too. Known or not,
-    locked or not, a login costs one Argon2 verification and is
-    refused in the same words: the answer tells nothing of which accounts exist."""
+    locked or not, a login costs one Argon2 verification and is refused in the same words: the
+    answer tells nothing of which accounts exist."""
     login = login.strip()
     if not login or len(login) > 254 or len(password) > MAX_LENGTH:
         raise SignInRefused()
@@ -309,7 +309,7 @@ def check_password(login: str, password: str, policy: SignInPolicy, address: str
         right = _verified(user.password_hash if usable and user else None, password)
         second_factor = bool(usable and user and user.totp_secret)
         weighed = admitted(policy, counts, write.now, second_factor)
-        person = None
+        person, name = None, user.name if usable and user else None
         if weighed and right:
             assert user is not None
             until = None
@@ -321,7 +321,7 @@ def check_password(login: str, password: str, policy: SignInPolicy, address: str
         else:
             until, counted = _refused(counts, keys, write.now)
             locks = _count_failure(write, counted, policy, address)
-    _report_locks(locks, user.name if usable and user else None, address)
+    _report_locks(locks, name, address)
     if person is None:  # raised after the commit, so the failure is counted
         raise SignInRefused(until)
     return person
@@ -335,7 +335,7 @@ def check_code(person: Person, code: str, policy: SignInPolicy, address: str = "
         user = write.session.get(User, person.id)
         if user is None or not _current(user, person.epoch) or not user.totp_secret:
             raise SignInRefused()
-        keys = (_address_key(address), _login_key(user.name))
+        name, keys = user.name, (_address_key(address), _login_key(user.name))
         counts = _counts(write.session, keys, policy, write.now)
         if not admitted(policy, counts, write.now, second_factor=True):
             raise SignInRefused(counts.address_until or counts.login_until)
@@ -346,7 +346,7 @@ def check_code(person: Person, code: str, policy: SignInPolicy, address: str = "
             _update(write, user, ("session_epoch",), {"totp_last_step": step})
             _forget_failures(write, (keys[1],))
             signed = _person(user, needs_totp=False)
-    _report_locks(locks, person.name, address)
+    _report_locks(locks, name, address)
     if step is None:  # raised after the commit, so the failure is counted
         raise SignInRefused()
     return signed
