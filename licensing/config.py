@@ -56,6 +56,9 @@ SETTINGS = (
             "where rate-limit counters live; `redis://host:6379` when several processes serve"),
     Setting("RATELIMIT_PUBLIC", "120 per minute",
             "one budget per client address, shared by every public route"),
+    Setting("RATELIMIT_SIGNIN", "20 per minute",
+            "one budget per client address, shared by the console's sign-in, code and set-up"
+            " pages (429 past it)"),
     Setting("TRUSTED_PROXIES", "0",
             "how many reverse proxies in front set X-Forwarded-For (for the client address)"),
     Setting("TIMEZONE", "Asia/Almaty", "time zone of legal dates (issue, expiry, suspension end)"),
@@ -97,9 +100,14 @@ SETTINGS = (
     Setting("PASSWORD_MIN_LENGTH", "12", "shortest password a person may choose"),
     Setting("SESSION_IDLE_MINUTES", "30", "a console session ends after this long idle"),
     Setting("SESSION_MAX_HOURS", "12", "a console session ends this long after sign-in"),
-    Setting("SIGNIN_SLOW_AFTER", "3", "failed sign-ins in a row after which attempts must wait"),
-    Setting("SIGNIN_LOCK_AFTER", "10", "failed sign-ins in a row that lock the account"),
-    Setting("SIGNIN_LOCK_MINUTES", "15", "how long a locked account stays locked"),
+    Setting("SIGNIN_SLOW_AFTER", "3",
+            "failed sign-ins (from one address, or at one login) after which attempts must wait,"
+            " longer with each failure"),
+    Setting("SIGNIN_LOCK_AFTER", "10",
+            "failed sign-ins that lock the address or login; a login's lock still lets in a"
+            " person with a second factor from an address that has not been failing"),
+    Setting("SIGNIN_LOCK_MINUTES", "15",
+            "how long a lock lasts; a failure also counts half as much after each such period"),
     Setting("LOG_ORIGIN", "<host of BASE_URL>/licensing",
             "the transparency log's origin (its checkpoints' first line and key name); never"
             " change it once published"),
@@ -131,6 +139,7 @@ def load(instance_path: str, overrides: Mapping[str, Any] | None = None) -> dict
         "LICENSING_SECRET_KEY_FILE": raw["SECRET_KEY_FILE"],
         "RATELIMIT_STORAGE_URI": raw["RATELIMIT_STORAGE_URI"],
         "LICENSING_RATELIMIT_PUBLIC": raw["RATELIMIT_PUBLIC"],
+        "LICENSING_RATELIMIT_SIGNIN": raw["RATELIMIT_SIGNIN"],
         "LICENSING_TRUSTED_PROXIES": _integer(raw, "TRUSTED_PROXIES", minimum=0),
         "MAX_CONTENT_LENGTH": _integer(raw, "MAX_BODY_BYTES", minimum=1),
         "LICENSING_IDEMPOTENCY_TTL_HOURS": _integer(raw, "IDEMPOTENCY_TTL_HOURS", minimum=1),

@@ -93,3 +93,14 @@ def exposition(read_seq: object) -> bytes:
     scrape = CollectorRegistry()
     scrape.register(ChainHead(read_seq))
     return shared + generate_latest(scrape)
+
+
+SIGN_IN_LOCKS = Counter(
+    "licensing_sign_in_locks_total",
+    "Console sign-in locks begun by repeated failures, by what is locked (login or address)",
+    ["scope"],
+)
+SIGN_IN_RATE_LIMITED = Counter(
+    "licensing_sign_in_rate_limit_refusals_total",
+    "Requests to sign in, give a code or set up an account refused (429) by their rate budget",
+)

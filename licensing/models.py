@@ -13,6 +13,7 @@ from sqlalchemy import (
     Date,
     DateTime,
     Dialect,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -368,3 +369,32 @@ class Proposal(db.Model):
             "(proposer_token_id IS NULL) != (proposer_user_id IS NULL)", name="one_proposer"
         ),
     )
+
+
+class ConsoleSession(db.Model):
+    """A person's signed-in console session. The cookie names it by a random secret, kept here
+    only as its digest; ending it (sign-out, another of the person's sessions ending it, a
+    disable, a reset, a password change) refuses the cookie at once, wherever it was copied."""
+
+    __tablename__ = "console_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    digest: Mapped[str] = mapped_column(String(64), unique=True)  # SHA-256 of the cookie's secret
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    began_at: Mapped[datetime]
+    seen_at: Mapped[datetime]  # kept to the minute: a request writes it only when it is older
+    ended_at: Mapped[datetime | None]
+    agent: Mapped[str] = mapped_column(String(200))  # the browser's User-Agent, cut short
+    address: Mapped[str] = mapped_column(String(64))  # the client address it began from
+
+
+class SignInFailures(db.Model):
+    """Failed sign-ins counted against one source address or one login (by the digest of the
+    login as normalised, whether or not an account has it): a count that decays with time
+    (domain/signin.py), as it stood at the last failure."""
+
+    __tablename__ = "sign_in_failures"
+
+    key: Mapped[str] = mapped_column(String(80), primary_key=True)  # "address:<digest>", "login:…"
+    failures: Mapped[float] = mapped_column(Float)
+    last_at: Mapped[datetime]

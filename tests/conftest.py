@@ -37,6 +37,8 @@ TABLES = (
     "licence_serials",
     "api_tokens",
     "signing_keys",
+    "console_sessions",
+    "sign_in_failures",
     "users",
 )
 

@@ -1,5 +1,5 @@
 """Who may act: API tokens (`tokens create|list|revoke`) and console accounts
-(`users create|list|disable|reset`)."""
+(`users create|list|disable|reset|unlock`)."""
 
 from __future__ import annotations
 
@@ -99,6 +99,26 @@ def reset_user(name: str) -> None:
     if secret is None:
         raise click.ClickException(f"no account named {name!r}")
     click.echo(_setup_link(secret))
+
+
+@users_cli.command("unlock")
+@click.argument("name", required=False)
+@click.option("--address", help="Clear the failures counted against this client address instead.")
+def unlock_user(name: str | None, address: str | None) -> None:
+    """Clear the sign-in lock (the failed attempts counted) of the account NAME, at its name and
+    e-mail address; or, with --address, of a client address."""
+    require_schema()
+    if (name is None) == (address is None):
+        raise click.UsageError("give an account's NAME or --address, one of them")
+    if address is not None:
+        cleared = accounts.unlock_address(address)
+        click.echo(f"{'unlocked' if cleared else 'nothing to clear for'} {address}", err=True)
+        return
+    assert name is not None
+    found = accounts.unlock(name)
+    if found is None:
+        raise click.ClickException(f"no account named {name!r}")
+    click.echo(f"{'unlocked' if found else 'nothing to clear for'} {name}", err=True)
 
 
 def _setup_link(secret: str) -> str:

@@ -1,11 +1,17 @@
 """What makes a password acceptable for a person's account: long enough, not a common one, not
-their own name or address."""
+their own name or address, and hard to guess by the estimate of zxcvbn (Dropbox's strength
+estimator, which tries what crackers try first: common passwords, words and names, repeats,
+sequences, keyboard patterns, dates). A password it scores below `MIN_SCORE` is refused, with the
+reason its weakest part gives, in words of our own that the catalogues translate."""
 
 from __future__ import annotations
 
 import gzip
 from functools import cache
 from pathlib import Path
+from typing import Any
+
+from zxcvbn import zxcvbn
 
 # The 20,000 most common passwords (the list Django ships, from Royce Williams' compilation of
 # breached passwords), lowercased; a password on it is refused whatever its length.
@@ -16,6 +22,25 @@ TOO_SHORT = "Use at least {minimum} characters."
 TOO_LONG = "Use at most {maximum} characters."
 TOO_COMMON = "This password is too common; choose another."
 TOO_PERSONAL = "The password must not contain your name or e-mail address."
+# zxcvbn scores 0 (guessed at once) to 4 (very hard); 3 stands against an offline attack on a
+# slow hash such as ours, and is what its authors call safely unguessable
+MIN_SCORE = 3
+ESTIMATED_LENGTH = 100  # zxcvbn's work grows with the length; the start tells enough
+TOO_REPETITIVE = "Repeated letters or words (like “aaaa” or “abcabc”) are easy to guess."
+TOO_SEQUENTIAL = "Runs like “abcd” or “6543” are easy to guess."
+TOO_KEYBOARD = "Rows and patterns of neighbouring keys (like “qwerty”) are easy to guess."
+TOO_DATED = "Dates and years are easy to guess."
+TOO_WORDY = "A single word or name, even with a few digits, is easy to guess."
+TOO_GUESSABLE = "This password is easy to guess: use a few unrelated words."
+# The reason a weak password's longest part gives, by zxcvbn's kind of match
+_REASONS = {
+    "repeat": TOO_REPETITIVE,
+    "sequence": TOO_SEQUENTIAL,
+    "spatial": TOO_KEYBOARD,
+    "date": TOO_DATED,
+    "regex": TOO_DATED,  # its only pattern: recent years
+}
+_DICTIONARIES = {"passwords": TOO_COMMON, "user_inputs": TOO_PERSONAL}
 
 
 @cache
@@ -39,4 +64,26 @@ def password_problems(password: str, *, minimum: int, name: str, email: str) -> 
     personal += [part for part in name.casefold().split() if len(part) >= 4]
     if any(len(word) >= 3 and word in folded for word in personal):
         problems.append(TOO_PERSONAL)
+    if not problems:
+        problems += guessable(password, personal)
     return problems
+
+
+def guessable(password: str, personal: list[str]) -> list[str]:
+    """Why zxcvbn finds `password` easy to guess, knowing the person's `personal` words; []
+    when it scores `MIN_SCORE` or more."""
+    estimate = zxcvbn(password[:ESTIMATED_LENGTH], user_inputs=[w for w in personal if w])
+    if estimate["score"] >= MIN_SCORE:
+        return []
+    return [reason(estimate["sequence"])]
+
+
+def reason(sequence: list[dict[str, Any]]) -> str:
+    """Our message for the longest part zxcvbn found guessable (as its own feedback chooses)."""
+    parts = [m for m in sequence if m.get("pattern") != "bruteforce"]
+    if not parts:
+        return TOO_GUESSABLE
+    longest = max(parts, key=lambda m: len(m.get("token", "")))
+    if longest["pattern"] == "dictionary":
+        return _DICTIONARIES.get(longest.get("dictionary_name", ""), TOO_WORDY)
+    return _REASONS.get(longest["pattern"], TOO_GUESSABLE)

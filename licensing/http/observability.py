@@ -39,6 +39,8 @@ REQUEST_LOGGER = "licensing.requests"
 # What a request line may carry: ids, the route's rule (never the raw path or query, which may
 # hold anything a client typed), status, duration and role. Never headers, tokens or bodies.
 _REQUEST_FIELDS = ("method", "route", "status", "duration_ms", "role")
+# what a record about sign-in locks carries (services/accounts.py): what happened, to what
+_EVENT_FIELDS = ("event", "scope", "account", "address")
 
 
 class JsonFormatter(logging.Formatter):
@@ -54,6 +56,7 @@ class JsonFormatter(logging.Formatter):
             "client_request_id": getattr(record, "client_request_id", "-"),
         }
         line.update({k: getattr(record, k) for k in _REQUEST_FIELDS if hasattr(record, k)})
+        line.update({k: getattr(record, k) for k in _EVENT_FIELDS if hasattr(record, k)})
         if record.exc_info:
             line["exception"] = self.formatException(record.exc_info)
         return json.dumps(line, ensure_ascii=False)

@@ -59,11 +59,19 @@ class LocalCounters(MemoryStorage):
 
 
 class PublicBudget:
-    def __init__(self, storage: Storage, limits: list[RateLimitItem], prefix: str = "") -> None:
+    def __init__(
+        self,
+        storage: Storage,
+        limits: list[RateLimitItem],
+        prefix: str = "",
+        scope: str = PUBLIC_SCOPE,
+        refusals: Any = metrics.RATE_LIMITED,
+    ) -> None:
         self.strategy = FixedWindowRateLimiter(storage)
         self.limits = limits
         # several registries (or test runs) sharing one Redis keep apart by a prefix
-        self.scope = (prefix, PUBLIC_SCOPE) if prefix else (PUBLIC_SCOPE,)
+        self.scope = (prefix, scope) if prefix else (scope,)
+        self.refusals = refusals
 
     def spend(self, address: str) -> None:
         """Count one request from `address`; 429 past any of the limits."""
@@ -71,19 +79,52 @@ class PublicBudget:
             if not self.strategy.hit(limit, *self.scope, address):
                 reset_at = self.strategy.get_window_stats(limit, *self.scope, address).reset_time
                 g.public_budget_reset_at = reset_at
-                metrics.RATE_LIMITED.inc()
+                self.refusals.inc()
                 abort(429)
+
+
+# Signing in, giving the second factor and setting up an account draw on a budget of their own,
+# far smaller than the public one: each answer costs an Argon2 hash, and guessing is the point of
+# asking fast.
+SIGN_IN_SCOPE = "sign-in"
+_SIGN_IN_EXTENSION = "licensing.sign_in_budget"
 
 
 def init_app(app: Flask) -> None:
     uri = app.config["RATELIMIT_STORAGE_URI"]
     storage = LocalCounters() if uri == "memory://" else storage_from_string(uri)
+    prefix = app.config.get("RATELIMIT_KEY_PREFIX", "")
     app.extensions[_EXTENSION] = PublicBudget(
+        storage, parse_many(app.config["LICENSING_RATELIMIT_PUBLIC"]), prefix
+    )
+    app.extensions[_SIGN_IN_EXTENSION] = PublicBudget(
         storage,
-        parse_many(app.config["LICENSING_RATELIMIT_PUBLIC"]),
-        app.config.get("RATELIMIT_KEY_PREFIX", ""),
+        parse_many(app.config["LICENSING_RATELIMIT_SIGNIN"]),
+        prefix,
+        SIGN_IN_SCOPE,
+        metrics.SIGN_IN_RATE_LIMITED,
     )
     app.after_request(_retry_after)
+
+
+def sign_in_limit(*methods: str) -> Callable[[T], T]:
+    """Count a view's requests (those of `methods`; all when none given) against the sign-in
+    budget (LICENSING_RATELIMIT_SIGNIN), which the sign-in, code and set-up pages share per
+    client address."""
+
+    def decorate(target: T) -> T:
+        view: Callable[..., Any] = target  # type: ignore[assignment]
+
+        @functools.wraps(view)
+        def limited(*args: Any, **kwargs: Any) -> Any:
+            if not methods or request.method in methods:
+                budget = current_app.extensions[_SIGN_IN_EXTENSION]
+                budget.spend(request.remote_addr or "127.0.0.1")
+            return view(*args, **kwargs)
+
+        return limited  # type: ignore[return-value]
+
+    return decorate
 
 
 def _spend() -> None:

@@ -1,7 +1,8 @@
-"""Console sessions: Flask's signed cookie (signed with the web layer's secret key), HttpOnly,
-SameSite=Strict, Secure whenever the request came over HTTPS; the idle timeout and the absolute
-lifetime are checked on every request by the console. Nothing is kept in a process, so any worker
-can serve any request."""
+"""The console's cookie: Flask's signed cookie (signed with the web layer's secret key), HttpOnly,
+SameSite=Strict, Secure whenever the request came over HTTPS. It names a session the registry
+keeps in its database (services/accounts.py), whose end, idle timeout and absolute lifetime the
+console checks on every request; besides, it holds the form token and a sign-in half done.
+Nothing is kept in a process, so any worker can serve any request."""
 
 from __future__ import annotations
 

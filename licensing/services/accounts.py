@@ -1,9 +1,11 @@
 """People's accounts for the console: created by an operator with a one-time set-up link, a
 password kept as an Argon2 hash, a TOTP second factor (required for regulators), sign-in that
-slows down and then locks after repeated failures."""
+slows down an address or a login after repeated failures (domain/signin.py), and the sessions a
+sign-in opens, kept as rows so that ending one refuses its cookie wherever it is."""
 
 from __future__ import annotations
 
+import logging
 import re
 import secrets
 from dataclasses import dataclass
@@ -16,13 +18,20 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import Table, func, or_, select
 from sqlalchemy.orm import Session
 
-from licensing import clock
+from licensing import clock, metrics
 from licensing.domain.errors import InvalidFields
 from licensing.domain.passwords import MAX_LENGTH, password_problems
 from licensing.domain.roles import PEOPLE, REGULATOR
-from licensing.domain.signin import SignInPolicy, accepted_step, new_totp_secret, totp_uri
+from licensing.domain.signin import (
+    Counts,
+    SignInPolicy,
+    accepted_step,
+    admitted,
+    new_totp_secret,
+    totp_uri,
+)
 from licensing.domain.text import NAME, normalise_text
-from licensing.models import User, db
+from licensing.models import ConsoleSession, SignInFailures, User, db
 from licensing.services.context import Actor
 from licensing.services.tokens import secret_digest
 from licensing.services.transaction import Write, write_transaction
@@ -32,6 +41,12 @@ ISSUER = "Licensing registry"
 _EMAIL = re.compile(r"[^@\s]{1,64}@[^@\s]{1,189}\.[^@\s]{1,60}")
 _hasher = PasswordHasher()
 USERS: Table = User.__table__  # type: ignore[assignment]
+SESSIONS: Table = ConsoleSession.__table__  # type: ignore[assignment]
+FAILURES: Table = SignInFailures.__table__  # type: ignore[assignment]
+# A session's last use is written when the one recorded is older than this: a request that reads
+# does not write, and the idle limit is still kept to the minute.
+SESSION_TOUCH = timedelta(minutes=1)
+log = logging.getLogger(__name__)
 
 
 @cache
@@ -149,6 +164,7 @@ def reset(name: str, link_valid: timedelta) -> str | None:
                 "disabled_at": None,
             },
         )
+        _end_sessions(write, user.id)
     return secret
 
 
@@ -168,13 +184,57 @@ def disable(name: str) -> bool:
                 "session_epoch": user.session_epoch + 1,
             },
         )
+        _end_sessions(write, user.id)
+    return True
+
+
+def unlock(name: str) -> bool | None:
+    """Forget the failed sign-ins counted against the account's logins (its name and e-mail
+    address); None when there is no such account, else whether there was anything to forget."""
+    with write_transaction() as write:
+        user = _named(write.session, name)
+        if user is None:
+            return None
+        keys = [_login_key(user.name), _login_key(user.email)]
+        rows = write.session.scalars(select(SignInFailures).where(SignInFailures.key.in_(keys)))
+        found = [row.key for row in rows]
+        for key in found:
+            write.update(FAILURES, {"key": key}, {"failures": 0.0})
+    if found:
+        log.warning(
+            "sign-in lock cleared for %s",
+            user.name,
+            extra={"event": "sign_in_unlocked", "account": user.name},
+        )
+    return bool(found)
+
+
+def unlock_address(address: str) -> bool:
+    """Forget the failed sign-ins counted against a source address; whether there were any."""
+    key = _address_key(address.strip())
+    with write_transaction() as write:
+        if write.session.get(SignInFailures, key) is None:
+            return False
+        write.update(FAILURES, {"key": key}, {"failures": 0.0})
+    log.warning(
+        "sign-in lock cleared for address %s",
+        address,
+        extra={"event": "sign_in_unlocked", "address": address},
+    )
     return True
 
 
 def listing(policy: SignInPolicy) -> list[UserView]:
     now = clock.now()
-    rows = db.session.scalars(select(User).order_by(User.name))
-    return [UserView(u.name, u.email, u.role, _state(u, policy, now), u.created_at) for u in rows]
+    rows = list(db.session.scalars(select(User).order_by(User.name)))
+    keys = [_login_key(login) for u in rows for login in (u.name, u.email)]
+    counts = {
+        row.key: policy.blocked_until(row.failures, row.last_at)
+        if policy.locks(row.failures)
+        else None
+        for row in db.session.scalars(select(SignInFailures).where(SignInFailures.key.in_(keys)))
+    }
+    return [UserView(u.name, u.email, u.role, _state(u, counts, now), u.created_at) for u in rows]
 
 
 def setup_of(secret: str) -> SetupView | None:
@@ -200,16 +260,7 @@ def complete_setup(
         user = _by_setup(write.session, secret, write.now)
         if user is None:
             return False
-        errors: dict[str, list[str]] = {}
-        problems = password_problems(
-            password, minimum=minimum_length, name=user.name, email=user.email
-        )
-        if problems:
-            errors["password"] = [
-                p.format(minimum=minimum_length, maximum=MAX_LENGTH) for p in problems
-            ]
-        elif password != repeated:
-            errors["repeated"] = ["The two passwords differ."]
+        errors = _password_errors(user, password, repeated, minimum_length)
         step = None
         if user.totp_secret:
             step = accepted_step(user.totp_secret, code or "", write.now, None)
@@ -233,66 +284,228 @@ def complete_setup(
     return True
 
 
-def check_password(login: str, password: str, policy: SignInPolicy) -> Person:
-    """The person, when `login` (name or e-mail) and `password` match an active account; for a
-    regulator the second factor is still to come (`needs_totp`)."""
+def check_password(login: str, password: str, policy: SignInPolicy, address: str = "-") -> Person:
+    """The person, when `login` (name or e-mail) and `password` match an active account and the
+    attempt is admitted (domain/signin.py); for a regulator the second factor is still to come
+    (`needs_totp`). `address` is the client's, where failures are counted too. Known or not,
+    locked or not, a login costs one Argon2 verification and is refused in the same words: the
+    answer tells nothing of which accounts exist."""
     login = login.strip()
     if not login or len(login) > 254 or len(password) > MAX_LENGTH:
         raise SignInRefused()
+    locks: list[tuple[str, str]] = []
     with write_transaction() as write:
         user = write.session.scalars(
             select(User).where(or_(User.name == login, func.lower(User.email) == login.casefold()))
         ).first()
+        # an account's name and e-mail address are one login, counted under the name: only
+        # someone who knows both can tell that they are counted together
+        keys = (_address_key(address), _login_key(user.name if user else login))
+        counts = _counts(write.session, keys, policy, write.now)
+        if counts.address_until is not None and write.now < counts.address_until:
+            # the refusal depends on the address alone, never on the login: no work is owed
+            raise SignInRefused(counts.address_until)
         usable = user is not None and user.disabled_at is None and user.password_hash is not None
-        if user is not None and usable:
-            _refuse_while_blocked(user, policy, write.now)
-        if not _verified(user.password_hash if usable and user else None, password):
-            if user is not None and usable:
-                _count_failure(write, user)
-            person = None
-        else:
+        right = _verified(user.password_hash if usable and user else None, password)
+        second_factor = bool(usable and user and user.totp_secret)
+        weighed = admitted(policy, counts, write.now, second_factor)
+        person, name = None, user.name if usable and user else None
+        if weighed and right:
             assert user is not None
-            values: dict[str, Any] = {}
+            until = None
             if not user.totp_secret:
-                values.update(failed_sign_ins=0, last_failure_at=None)
+                _forget_failures(write, (keys[1],))
             if _hasher.check_needs_rehash(user.password_hash or ""):
-                values["password_hash"] = _hasher.hash(password)
-            _update(write, user, ("password_hash", "failed_sign_ins"), values)
+                _update(write, user, ("password_hash",), {"password_hash": _hasher.hash(password)})
             person = _person(user, needs_totp=bool(user.totp_secret))
+        else:
+            until, counted = _refused(counts, keys, write.now)
+            locks = _count_failure(write, counted, policy, address)
+    _report_locks(locks, name, address)
     if person is None:  # raised after the commit, so the failure is counted
-        raise SignInRefused()
+        raise SignInRefused(until)
     return person
 
 
-def check_code(person: Person, code: str, policy: SignInPolicy) -> Person:
-    """The person fully signed in when `code` is their app's current code, not used before."""
+def check_code(person: Person, code: str, policy: SignInPolicy, address: str = "-") -> Person:
+    """The person fully signed in when `code` is their app's current code, not used before. The
+    failures are counted against the address and the account's name."""
+    locks: list[tuple[str, str]] = []
     with write_transaction() as write:
         user = write.session.get(User, person.id)
         if user is None or not _current(user, person.epoch) or not user.totp_secret:
             raise SignInRefused()
-        _refuse_while_blocked(user, policy, write.now)
+        name, keys = user.name, (_address_key(address), _login_key(user.name))
+        counts = _counts(write.session, keys, policy, write.now)
+        if not admitted(policy, counts, write.now, second_factor=True):
+            raise SignInRefused(counts.address_until or counts.login_until)
         step = accepted_step(user.totp_secret, code, write.now, user.totp_last_step)
         if step is None:
-            _count_failure(write, user)
+            locks = _count_failure(write, _refused(counts, keys, write.now)[1], policy, address)
         else:
-            _update(
-                write,
-                user,
-                ("session_epoch", "failed_sign_ins"),
-                {"totp_last_step": step, "failed_sign_ins": 0, "last_failure_at": None},
-            )
+            _update(write, user, ("session_epoch",), {"totp_last_step": step})
+            _forget_failures(write, (keys[1],))
             signed = _person(user, needs_totp=False)
+    _report_locks(locks, name, address)
     if step is None:  # raised after the commit, so the failure is counted
         raise SignInRefused()
     return signed
 
 
-def signed_in(user_id: int, epoch: int) -> Person | None:
-    """The person a session names, if the account is still active and the session not ended."""
-    user = db.session.get(User, user_id)
-    if user is None or not _current(user, epoch):
+@dataclass(frozen=True)
+class SessionView:
+    """One of a person's open console sessions, as their sessions page shows it."""
+
+    id: int
+    began_at: datetime
+    seen_at: datetime
+    agent: str
+    address: str
+    current: bool
+
+
+def begin_session(person: Person, agent: str, address: str) -> str:
+    """Open a session for someone just signed in; the returned secret (for their cookie) is
+    never stored, only its digest."""
+    secret = secrets.token_urlsafe(32)
+    with write_transaction() as write:
+        user = write.session.get(User, person.id)
+        if user is None or not _current(user, person.epoch):
+            raise SignInRefused()
+        write.insert(
+            SESSIONS,
+            {
+                "digest": secret_digest(secret),
+                "user_id": user.id,
+                "began_at": write.now,
+                "seen_at": write.now,
+                "ended_at": None,
+                "agent": agent[:200],
+                "address": address[:64],
+            },
+        )
+    return secret
+
+
+def session_of(secret: str, idle: timedelta, longest: timedelta) -> tuple[Person, int] | None:
+    """The person a session's secret names, and the session's id, while it is open: not ended,
+    used within `idle`, begun within `longest`, the account active. Using it keeps it open; the
+    use is written only when the last one recorded is a minute old."""
+    if not secret or len(secret) > 100:
         return None
-    return _person(user, needs_totp=False)
+    found = db.session.scalars(
+        select(ConsoleSession).where(ConsoleSession.digest == secret_digest(secret))
+    ).one_or_none()
+    now = clock.now()
+    if found is None or not _open(found, now, idle, longest):
+        return None
+    user = db.session.get(User, found.user_id)
+    if user is None or not _current(user, user.session_epoch):
+        return None
+    person, session_id = _person(user, needs_totp=False), found.id
+    if now - found.seen_at >= SESSION_TOUCH:
+        with write_transaction() as write:
+            write.update(SESSIONS, {"id": session_id}, {"seen_at": write.now})
+    return person, session_id
+
+
+def end_session(secret: str) -> None:
+    """End the session this secret names (signing out); nothing when it is not open."""
+    if not secret or len(secret) > 100:
+        return
+    with write_transaction() as write:
+        found = write.session.scalars(
+            select(ConsoleSession).where(
+                ConsoleSession.digest == secret_digest(secret), ConsoleSession.ended_at.is_(None)
+            )
+        ).one_or_none()
+        if found is not None:
+            write.update(SESSIONS, {"id": found.id}, {"ended_at": write.now})
+
+
+def open_sessions(
+    person: Person, current: int, idle: timedelta, longest: timedelta
+) -> list[SessionView]:
+    """The person's open sessions, the latest used first; `current` is the one asking."""
+    now = clock.now()
+    rows = db.session.scalars(
+        select(ConsoleSession)
+        .where(ConsoleSession.user_id == person.id, ConsoleSession.ended_at.is_(None))
+        .order_by(ConsoleSession.seen_at.desc(), ConsoleSession.id.desc())
+    )
+    return [
+        SessionView(r.id, r.began_at, r.seen_at, r.agent, r.address, r.id == current)
+        for r in rows
+        if _open(r, now, idle, longest)
+    ]
+
+
+def end_sessions_of(person: Person, which: int | None, keep: int | None = None) -> int:
+    """End one of the person's sessions (`which`), or all of them but `keep` (`which` None);
+    how many ended. Another person's session is never theirs to end."""
+    with write_transaction() as write:
+        return _end_sessions(write, person.id, which=which, keep=keep)
+
+
+def change_password(
+    person: Person, current: str, password: str, repeated: str, minimum_length: int
+) -> None:
+    """A new password for the person, who gives the one they have; every one of their sessions
+    ends, so a session someone else holds ends with the old password. InvalidFields for a wrong
+    current password or a new one the rules refuse."""
+    with write_transaction() as write:
+        user = write.session.get(User, person.id)
+        if user is None or not _current(user, person.epoch):
+            raise SignInRefused()
+        errors: dict[str, list[str]] = {}
+        if not _verified(user.password_hash, current[:MAX_LENGTH]):
+            errors["current"] = [WRONG_PASSWORD]
+        errors |= _password_errors(user, password, repeated, minimum_length)
+        if errors:
+            raise InvalidFields(errors)
+        _update(
+            write,
+            user,
+            ("session_epoch",),
+            {"password_hash": _hasher.hash(password), "session_epoch": user.session_epoch + 1},
+        )
+        _end_sessions(write, user.id)
+
+
+WRONG_PASSWORD = "This is not your current password."
+
+
+def _password_errors(
+    user: User, password: str, repeated: str, minimum_length: int
+) -> dict[str, list[str]]:
+    problems = password_problems(password, minimum=minimum_length, name=user.name, email=user.email)
+    if problems:
+        return {
+            "password": [p.format(minimum=minimum_length, maximum=MAX_LENGTH) for p in problems]
+        }
+    if password != repeated:
+        return {"repeated": ["The two passwords differ."]}
+    return {}
+
+
+def _open(found: ConsoleSession, now: datetime, idle: timedelta, longest: timedelta) -> bool:
+    fresh = now - found.seen_at <= idle and now - found.began_at <= longest
+    return found.ended_at is None and fresh
+
+
+def _end_sessions(
+    write: Write, user_id: int, *, which: int | None = None, keep: int | None = None
+) -> int:
+    """Queue the end of the user's open sessions: the one `which`, or all but `keep`."""
+    query = select(ConsoleSession.id).where(
+        ConsoleSession.user_id == user_id, ConsoleSession.ended_at.is_(None)
+    )
+    if which is not None:
+        query = query.where(ConsoleSession.id == which)
+    ended = [found for found in write.session.scalars(query) if found != keep]
+    for found in ended:
+        write.update(SESSIONS, {"id": found}, {"ended_at": write.now})
+    return len(ended)
 
 
 def _current(user: User, epoch: int) -> bool:
@@ -304,15 +517,87 @@ def _person(user: User, *, needs_totp: bool) -> Person:
     return Person(user.id, user.name, user.email, user.role, user.session_epoch, needs_totp)
 
 
-def _refuse_while_blocked(user: User, policy: SignInPolicy, now: datetime) -> None:
-    until = policy.blocked_until(user.failed_sign_ins, user.last_failure_at)
-    if until is not None and now < until:
-        raise SignInRefused(until)
+def _address_key(address: str) -> str:
+    return "address:" + secret_digest(address or "-")
 
 
-def _count_failure(write: Write, user: User) -> None:
-    values = {"failed_sign_ins": user.failed_sign_ins + 1, "last_failure_at": write.now}
-    _update(write, user, ("failed_sign_ins",), values)
+def _login_key(login: str) -> str:
+    """The key failures against a login are counted under: a digest (a login someone typed may
+    be anything, a password among them) of the login as an account would match it."""
+    return "login:" + secret_digest(normalise_text(login).casefold())
+
+
+def _counts(session: Session, keys: tuple[str, str], policy: SignInPolicy, now: datetime) -> Counts:
+    rows = {
+        row.key: row
+        for row in session.scalars(select(SignInFailures).where(SignInFailures.key.in_(keys)))
+    }
+    address, login = (rows.get(key) for key in keys)
+
+    def count(row: SignInFailures | None) -> tuple[float, datetime | None]:
+        if row is None:
+            return 0.0, None
+        return policy.decayed(row.failures, row.last_at, now), policy.blocked_until(
+            row.failures, row.last_at
+        )
+
+    return Counts(*count(address), *count(login))
+
+
+def _refused(
+    counts: Counts, keys: tuple[str, str], now: datetime
+) -> tuple[datetime | None, tuple[str, ...]]:
+    """Until when a refused attempt's answer says to wait, and the keys it counts against. While
+    the login must wait, the answer says so (whatever was typed, whoever has the login), and the
+    failure counts against the address alone: the login's lock ends on time, however many
+    addresses keep trying it."""
+    if counts.login_until is not None and now < counts.login_until:
+        return counts.login_until, keys[:1]
+    return None, keys
+
+
+def _count_failure(
+    write: Write, keys: tuple[str, ...], policy: SignInPolicy, address: str
+) -> list[tuple[str, str]]:
+    """Queue one more failure against each key; the locks it begins, as (kind, key)."""
+    locks = []
+    for key in keys:
+        row = write.session.get(SignInFailures, key)
+        before = policy.decayed(row.failures, row.last_at, write.now) if row else 0.0
+        after = before + 1
+        if row is None:
+            write.insert(FAILURES, {"key": key, "failures": after, "last_at": write.now})
+        else:
+            write.update(FAILURES, {"key": key}, {"failures": after, "last_at": write.now})
+        if policy.locks(after) and not policy.locks(before):
+            locks.append((key.partition(":")[0], key))
+    return locks
+
+
+def _forget_failures(write: Write, keys: tuple[str, ...]) -> None:
+    for key in keys:
+        row = write.session.get(SignInFailures, key)
+        if row is not None and row.failures:
+            write.update(FAILURES, {"key": key}, {"failures": 0.0})
+
+
+def _report_locks(locks: list[tuple[str, str]], account: str | None, address: str) -> None:
+    """A log line and a count for each lock begun: operators see them, and `users unlock` (or
+    time) clears them. The account is named only when the login is one."""
+    for kind, key in locks:
+        metrics.SIGN_IN_LOCKS.labels(kind).inc()
+        log.warning(
+            "sign-in locked: %s %s",
+            kind,
+            (account or key) if kind == "login" else address,
+            extra={
+                "event": "sign_in_locked",
+                "scope": kind,
+                "account": account if kind == "login" else None,
+                "key": key,
+                "address": address,
+            },
+        )
 
 
 def _update(write: Write, user: User, read: tuple[str, ...], values: dict[str, Any]) -> None:
@@ -332,14 +617,15 @@ def _verified(password_hash: str | None, password: str) -> bool:
         return False
 
 
-def _state(user: User, policy: SignInPolicy, now: datetime) -> str:
+def _state(user: User, locked_until: dict[str, datetime | None], now: datetime) -> str:
     if user.disabled_at is not None:
         return "disabled"
     if user.password_hash is None:
         return "awaiting set-up"
-    until = policy.blocked_until(user.failed_sign_ins, user.last_failure_at)
-    if until is not None and now < until and user.failed_sign_ins >= policy.lock_after:
-        return "locked"
+    for login in (user.name, user.email):
+        until = locked_until.get(_login_key(login))
+        if until is not None and now < until:
+            return "locked"
     return "active"
 
 
@@ -370,6 +656,5 @@ def confirm_code(write: Write, user_id: int, code: str) -> bool:
     step = accepted_step(user.totp_secret, code[:20], write.now, user.totp_last_step)
     if step is None:
         return False
-    table: Table = User.__table__  # type: ignore[assignment]
-    write.update(table, {"id": user.id}, {"totp_last_step": step})
+    write.update(USERS, {"id": user.id}, {"totp_last_step": step})
     return True

@@ -115,10 +115,12 @@ def test_disable_ends_sessions_and_reset_issues_a_new_link(
     policy = app.config["LICENSING_SIGNIN_POLICY"]
     with app.app_context():
         person = accounts.check_password("Dana", PASSWORD, policy)
-        assert accounts.signed_in(person.id, person.epoch) is not None
+        secret = accounts.begin_session(person, "browser", "10.0.0.1")
+        limits = app.config["LICENSING_SESSION_IDLE"], app.config["LICENSING_SESSION_MAX"]
+        assert accounts.session_of(secret, *limits) is not None
     assert runner.invoke(args=["users", "disable", "Dana"]).exit_code == 0
     with app.app_context():
-        assert accounts.signed_in(person.id, person.epoch) is None
+        assert accounts.session_of(secret, *limits) is None
         with pytest.raises(SignInRefused):
             accounts.check_password("Dana", PASSWORD, policy)
     listing = runner.invoke(args=["users", "list"]).stdout

@@ -52,10 +52,10 @@ def csrf_token(client: FlaskClient, path: str = "/console/sign-in") -> str:
     return found.group(1)
 
 
-def sign_in(client: FlaskClient, person: Someone, clock: Clock) -> None:
+def sign_in(client: FlaskClient, person: Someone, clock: Clock, password: str = PASSWORD) -> None:
     token = csrf_token(client)
     answer = client.post(
-        "/console/sign-in", data={"login": person.name, "password": PASSWORD, "csrf_token": token}
+        "/console/sign-in", data={"login": person.name, "password": password, "csrf_token": token}
     )
     assert answer.status_code == 303, answer.text[:500]
     if person.totp:

@@ -1,4 +1,5 @@
-"""Password rules, the second factor's codes and the slow-down-then-lock rule."""
+"""Password rules, the second factor's codes and the rule of how failures slow down, lock, and
+decay."""
 
 from __future__ import annotations
 
@@ -6,14 +7,23 @@ from datetime import UTC, datetime, timedelta
 
 import pyotp
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from licensing.domain.passwords import (
     TOO_COMMON,
+    TOO_DATED,
+    TOO_GUESSABLE,
+    TOO_KEYBOARD,
     TOO_PERSONAL,
+    TOO_REPETITIVE,
+    TOO_SEQUENTIAL,
     TOO_SHORT,
+    TOO_WORDY,
     password_problems,
+    reason,
 )
-from licensing.domain.signin import SignInPolicy, accepted_step
+from licensing.domain.signin import Counts, SignInPolicy, accepted_step, admitted
 
 NOW = datetime(2026, 3, 10, 9, 30, tzinfo=UTC)
 
@@ -70,3 +80,89 @@ def test_failures_first_slow_down_then_lock() -> None:
     assert policy.blocked_until(5, NOW) == NOW + timedelta(seconds=4)
     assert policy.blocked_until(6, NOW) == NOW + timedelta(minutes=15)
     assert policy.blocked_until(6, None) is None
+
+
+@pytest.mark.parametrize(
+    ("password", "reason"),
+    [
+        ("aaaaaaaaaaaa", TOO_REPETITIVE),
+        ("elephantelephant", TOO_REPETITIVE),
+        ("abcdefghijklmn", TOO_SEQUENTIAL),
+        ("qazwsxedcrfvtgb", TOO_COMMON),  # a keyboard pattern crackers have on their lists
+        ("Aigerim19901990", TOO_PERSONAL),
+    ],
+)
+def test_a_password_easy_to_guess_is_refused_saying_why(password: str, reason: str) -> None:
+    assert problems(password) == [reason]
+
+
+def test_each_kind_of_weakness_has_a_reason_of_our_own() -> None:
+    assert reason([]) == TOO_GUESSABLE
+    assert reason([{"pattern": "bruteforce", "token": "x7"}]) == TOO_GUESSABLE
+    assert reason([{"pattern": "spatial", "token": "qwer"}]) == TOO_KEYBOARD
+    assert reason([{"pattern": "date", "token": "1990"}]) == TOO_DATED
+    assert reason([{"pattern": "regex", "token": "2024"}]) == TOO_DATED
+    word = {"pattern": "dictionary", "token": "falcon", "dictionary_name": "english_wikipedia"}
+    assert reason([word, {"pattern": "repeat", "token": "aa"}]) == TOO_WORDY
+    assert reason([{**word, "dictionary_name": "passwords"}]) == TOO_COMMON
+
+
+POLICY = SignInPolicy(slow_after=3, lock_after=10, lock_for=timedelta(minutes=15))
+failures = st.floats(min_value=0, max_value=1000, allow_nan=False)
+seconds = st.integers(min_value=0, max_value=10**7)
+
+
+@given(failures, seconds, seconds)
+def test_a_count_never_grows_with_time_alone(count: float, first: int, more: int) -> None:
+    earlier = POLICY.decayed(count, NOW, NOW + timedelta(seconds=first))
+    later = POLICY.decayed(count, NOW, NOW + timedelta(seconds=first + more))
+    assert 0 <= later <= earlier <= count
+
+
+@given(failures)
+def test_a_count_halves_with_each_period_without_failure(count: float) -> None:
+    assert POLICY.decayed(count, NOW, NOW + timedelta(minutes=14, seconds=59)) == count
+    assert POLICY.decayed(count, NOW, NOW + timedelta(minutes=15)) == count / 2
+    assert POLICY.decayed(count, NOW, NOW + timedelta(minutes=45)) == count / 8
+
+
+@given(failures, failures)
+def test_more_failures_never_wait_less(fewer: float, extra: float) -> None:
+    assert POLICY.wait(fewer) <= POLICY.wait(fewer + extra) <= POLICY.lock_for
+
+
+@given(st.integers(min_value=3, max_value=50), st.floats(min_value=0, max_value=0.999))
+def test_one_more_failure_after_a_lock_ended_does_not_lock_again(
+    lock_after: int, over: float
+) -> None:
+    policy = SignInPolicy(slow_after=2, lock_after=lock_after, lock_for=timedelta(minutes=15))
+    locked = lock_after + over  # the count as the lock began
+    assert policy.locks(locked)
+    ended = NOW + policy.lock_for
+    assert policy.blocked_until(locked, NOW) == ended
+    assert not policy.locks(policy.counted(locked, NOW, ended))
+
+
+def test_a_count_comes_down_below_any_wait_in_time() -> None:
+    assert POLICY.blocked_until(POLICY.decayed(500, NOW, NOW + timedelta(hours=3)), NOW) is None
+
+
+def counts(address: float, login: float) -> Counts:
+    """Counts of failures as of a failure just now."""
+    return Counts(
+        address, POLICY.blocked_until(address, NOW), login, POLICY.blocked_until(login, NOW)
+    )
+
+
+def test_a_locked_login_still_admits_a_second_factor_from_an_address_not_failing() -> None:
+    later = NOW + timedelta(seconds=5)
+    assert admitted(POLICY, counts(0, 10), later, second_factor=True)
+    assert admitted(POLICY, counts(2, 10), later, second_factor=True)
+    assert not admitted(POLICY, counts(3, 10), later, second_factor=True)  # it has been failing
+    assert not admitted(POLICY, counts(0, 10), later, second_factor=False)  # a password alone
+
+
+def test_an_address_that_must_wait_is_refused_whatever_login_it_tries() -> None:
+    assert not admitted(POLICY, counts(3, 0), NOW, second_factor=True)
+    assert admitted(POLICY, counts(3, 0), NOW + timedelta(seconds=1), second_factor=False)
+    assert not admitted(POLICY, counts(10, 0), NOW + timedelta(minutes=14), second_factor=True)

@@ -4,7 +4,7 @@ A proposal is not an event: it lives in its own table, and only the change an ap
 out is appended to the trail (with who proposed and who approved it in its data).
 
 Revision ID: 0008
-Revises: 0006
+Revises: 0007
 Create Date: 2026-12-03 15:30:00.000000
 
 """
@@ -16,7 +16,7 @@ from licensing.models import UTCDateTime
 
 # revision identifiers, used by Alembic.
 revision = "0008"
-down_revision = "0006"
+down_revision = "0007"
 branch_labels = None
 depends_on = None
 

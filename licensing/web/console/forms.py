@@ -139,4 +139,11 @@ ACCOUNT_MESSAGES = (
     N_("The password must not contain your name or e-mail address."),
     N_("The two passwords differ."),
     N_("This code is not the one your app shows now."),
+    N_("Repeated letters or words (like “aaaa” or “abcabc”) are easy to guess."),
+    N_("Runs like “abcd” or “6543” are easy to guess."),
+    N_("Rows and patterns of neighbouring keys (like “qwerty”) are easy to guess."),
+    N_("Dates and years are easy to guess."),
+    N_("A single word or name, even with a few digits, is easy to guess."),
+    N_("This password is easy to guess: use a few unrelated words."),
+    N_("This is not your current password."),
 )

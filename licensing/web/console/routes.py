@@ -37,6 +37,7 @@ from licensing.domain.regions import REGIONS
 from licensing.domain.roles import AUDITOR, PEOPLE, REGULATOR
 from licensing.domain.standing import STANDINGS
 from licensing.domain.timestamps import EARLIEST, LATEST
+from licensing.http.ratelimit import sign_in_limit
 from licensing.services import (
     accounts,
     audit_trail,
@@ -76,13 +77,14 @@ def _who() -> dict[str, Any]:
 
 
 @blp.route("/sign-in", methods=["GET", "POST"])
+@sign_in_limit("POST")
 def sign_in() -> Any:
     error = None
     if request.method == "POST":
         login = request.form.get("login", "")[:254]
         password = request.form.get("password", "")[:1000]
         try:
-            person = accounts.check_password(login, password, _signin_policy())
+            person = accounts.check_password(login, password, _signin_policy(), staff.address())
         except SignInRefused as refused:
             error = _refusal(refused)
         else:
@@ -95,6 +97,7 @@ def sign_in() -> Any:
 
 
 @blp.route("/sign-in/code", methods=["GET", "POST"])
+@sign_in_limit("POST")
 def second_factor() -> Any:
     half = staff.pending()
     if half is None:
@@ -102,8 +105,9 @@ def second_factor() -> Any:
         return redirect(url_for(".sign_in"), code=303)
     error = None
     if request.method == "POST":
+        code = request.form.get("code", "")[:20]
         try:
-            person = accounts.check_code(half, request.form.get("code", "")[:20], _signin_policy())
+            person = accounts.check_code(half, code, _signin_policy(), staff.address())
         except SignInRefused as refused:
             error = _refusal(refused)
         else:
@@ -120,6 +124,7 @@ def sign_out() -> Any:
 
 
 @blp.route("/setup/<secret>", methods=["GET", "POST"])
+@sign_in_limit()
 def setup(secret: str) -> Any:
     account = accounts.setup_of(secret)
     if account is None:
@@ -149,6 +154,65 @@ def setup(secret: str) -> Any:
         errors=errors,
         minimum=current_app.config["LICENSING_PASSWORD_MIN_LENGTH"],
     )
+
+
+# --- one's own account: sessions and password ---------------------------------------------------
+
+
+@blp.route("/sessions")
+@requires(*PEOPLE)
+def sessions() -> Any:
+    return _page("console/sessions.html", sessions=_open_sessions())
+
+
+@blp.route("/sessions/<int:which>/end", methods=["POST"])
+@requires(*PEOPLE)
+def end_session(which: int) -> Any:
+    person, current = staff.current(), staff.session_id()
+    assert person is not None
+    if not accounts.end_sessions_of(person, which):
+        abort(404)  # not an open session of this person's
+    if which == current:
+        staff.forget()
+        flash(_("You have signed out."))
+        return redirect(url_for(".sign_in"), code=303)
+    flash(_("The session was ended."))
+    return redirect(url_for(".sessions"), code=303)
+
+
+@blp.route("/sessions/end-others", methods=["POST"])
+@requires(*PEOPLE)
+def end_other_sessions() -> Any:
+    person = staff.current()
+    assert person is not None
+    ended = accounts.end_sessions_of(person, None, keep=staff.session_id())
+    flash(_("Sessions ended: %(count)s.", count=ended))
+    return redirect(url_for(".sessions"), code=303)
+
+
+@blp.route("/password", methods=["GET", "POST"])
+@requires(*PEOPLE)
+def change_password() -> Any:
+    minimum = current_app.config["LICENSING_PASSWORD_MIN_LENGTH"]
+    errors: dict[str, list[str]] = {}
+    if request.method == "POST":
+        person = staff.current()
+        assert person is not None
+        try:
+            accounts.change_password(
+                person,
+                request.form.get("current", "")[:1000],
+                request.form.get("password", "")[:1000],
+                request.form.get("repeated", "")[:1000],
+                minimum,
+            )
+        except InvalidFields as refused:
+            errors = _translated(refused.errors)
+        else:
+            staff.forget()
+            flash(_("Your password was changed and every session ended: sign in again."))
+            return redirect(url_for(".sign_in"), code=303)
+    return _page("console/password.html", 422 if errors else 200, errors=errors, minimum=minimum)
 
 
 # --- reading --------------------------------------------------------------------------------------
@@ -436,6 +500,17 @@ def _choices() -> dict[str, Any]:
         "inputs": forms.INPUTS,
         "dates": tuple(name for name, given in forms.INPUTS.items() if given.type == "date"),
     }
+
+
+def _open_sessions() -> list[accounts.SessionView]:
+    person, config = staff.current(), current_app.config
+    assert person is not None
+    return accounts.open_sessions(
+        person,
+        staff.session_id() or 0,
+        config["LICENSING_SESSION_IDLE"],
+        config["LICENSING_SESSION_MAX"],
+    )
 
 
 def _translated(errors: dict[str, list[str]]) -> dict[str, list[str]]:

@@ -1,10 +1,10 @@
-"""Who is signed in to the console: the session cookie names the person and the epoch their
-session began in, with when it began and when it was last used; the account decides the rest."""
+"""Who is signed in to the console: the session cookie names a session the registry keeps
+(services/accounts.py), which the account, its idle and absolute limits, and the person's own
+"end" decide; half-way through signing in, the cookie holds who gave their password."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
 from functools import wraps
 from typing import Any, TypeVar
 
@@ -16,14 +16,14 @@ from licensing.services.accounts import Person
 from licensing.services.context import Context
 
 F = TypeVar("F", bound=Callable[..., Any])
-KEY, PENDING = "person", "pending"
+KEY, PENDING = "session", "pending"
 
 
 def begin(person: Person) -> None:
     """A signed-in session; anything the cookie held before is dropped (no fixation)."""
+    secret = accounts.begin_session(person, request.headers.get("User-Agent", "")[:200], address())
     session.clear()
-    now = clock.now().timestamp()
-    session[KEY] = {"id": person.id, "epoch": person.epoch, "began": now, "seen": now}
+    session[KEY] = secret
     session.permanent = True
 
 
@@ -45,39 +45,50 @@ def pending() -> Person | None:
 
 
 def end() -> None:
+    """Sign out: the session ends in the registry, so a copy of the cookie opens nothing."""
+    secret = session.get(KEY)
+    if isinstance(secret, str):
+        accounts.end_session(secret)
     session.clear()
 
 
+def forget() -> None:
+    """Drop what the cookie holds (its session already ended)."""
+    session.clear()
+
+
+def address() -> str:
+    """The client's address (as the trusted proxies report it)."""
+    return request.remote_addr or "-"
+
+
 def current() -> Person | None:
-    """The person this request's session names, if it is still alive; touching it keeps it so."""
+    """The person this request's session names, if it is still open; using it keeps it so."""
     if "person" in g:
         return g.person  # type: ignore[no-any-return]
     g.person = _load()
     return g.person  # type: ignore[no-any-return]
 
 
+def session_id() -> int | None:
+    """The id of the session this request came in (once `current()` found one)."""
+    current()
+    return g.get("console_session")
+
+
 def _load() -> Person | None:
-    held = session.get(KEY)
-    if not isinstance(held, dict):
+    secret = session.get(KEY)
+    if not isinstance(secret, str):
         return None
-    now = clock.now()
-    try:
-        began = datetime.fromtimestamp(float(held["began"]), now.tzinfo)
-        seen = datetime.fromtimestamp(float(held["seen"]), now.tzinfo)
-        person = accounts.signed_in(int(held["id"]), int(held["epoch"]))
-    except (KeyError, TypeError, ValueError):
-        person = None
-    else:
-        config = current_app.config
-        idle = now - seen > config["LICENSING_SESSION_IDLE"]
-        if idle or now - began > config["LICENSING_SESSION_MAX"]:
-            person = None
-    if person is None:
+    config = current_app.config
+    found = accounts.session_of(
+        secret, config["LICENSING_SESSION_IDLE"], config["LICENSING_SESSION_MAX"]
+    )
+    if found is None:
         session.clear()
         g.session_ended = True
         return None
-    held["seen"] = now.timestamp()
-    session[KEY] = held
+    person, g.console_session = found
     return person
 
 
