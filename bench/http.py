@@ -147,6 +147,8 @@ RATIOS = (
     ("full tile", "bare JSON", 0.8),
     ("entry bundle", "bare JSON", 0.8),
     ("inclusion proof", "status lookup", 0.5),
+    ("statistics", "status lookup", None),
+    ("statistics page", "status lookup", None),
 )
 # ceilings that are the registry's own routes, or the registry as it wrote before the tree
 _WRITES = ("bare two-row insert", "issue without the tree", "suspend/resume without the tree")
@@ -312,6 +314,8 @@ def measure(
                 "full tile": (registry.url, FULL_TILE.format(kind="0/", tiles=tiles)),
                 "entry bundle": (registry.url, FULL_TILE.format(kind="entries/", tiles=tiles)),
                 "inclusion proof": (registry.url, INCLUSION.format(events=licences)),
+                "statistics": (registry.url + "/api/v1/statistics", ""),
+                "statistics page": (registry.url + "/statistics", ""),
             }
             ceilings = {
                 "bare JSON": (bare.url + "/bare/json", ""),

@@ -15,6 +15,7 @@ from licensing.api.log.routes import tiles as tiles_blp
 from licensing.api.openapi import ProblemsPlugin
 from licensing.api.reasons.routes import blp as reasons_blp
 from licensing.api.schemas import ProblemSchema
+from licensing.api.statistics.routes import blp as statistics_blp
 from licensing.api.status.routes import blp as status_blp
 
 PREFIX = "/api/v1"
@@ -48,6 +49,7 @@ def init_app(app: Flask) -> None:
         (licences_blp, f"{PREFIX}/licences"),
         (status_blp, f"{PREFIX}/status"),
         (reasons_blp, f"{PREFIX}/reason-codes"),
+        (statistics_blp, f"{PREFIX}/statistics"),
         (audit_blp, f"{PREFIX}/audit"),
         (keys_blp, "/.well-known"),
         (log_blp, f"{PREFIX}/log"),

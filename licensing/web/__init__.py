@@ -30,6 +30,7 @@ def init_app(app: Flask) -> None:
     """Register the pages; call after the API so its blueprints are known (and exempt from form
     tokens) and so the page-or-problem error handler replaces the API's app-wide one."""
     from licensing.web import console
+    from licensing.web.public import numbers  # noqa: F401  (its routes join the public blueprint)
     from licensing.web.public.routes import blp as public_blp
 
     i18n.init_app(app)
