@@ -8,6 +8,7 @@ from werkzeug.exceptions import HTTPException
 
 from licensing.api import docs, health, problems, prometheus
 from licensing.api.audit.routes import blp as audit_blp
+from licensing.api.documents.routes import blp as documents_blp
 from licensing.api.keys.routes import blp as keys_blp
 from licensing.api.licences.routes import blp as licences_blp
 from licensing.api.log.routes import blp as log_blp
@@ -48,6 +49,7 @@ def init_app(app: Flask) -> None:
         (health.blp, None),
         (licences_blp, f"{PREFIX}/licences"),
         (status_blp, f"{PREFIX}/status"),
+        (documents_blp, f"{PREFIX}/status"),
         (reasons_blp, f"{PREFIX}/reason-codes"),
         (statistics_blp, f"{PREFIX}/statistics"),
         (audit_blp, f"{PREFIX}/audit"),
