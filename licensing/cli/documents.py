@@ -7,10 +7,11 @@ from pathlib import Path
 
 import click
 from flask import current_app
-from flask.cli import AppGroup
+from flask.cli import AppGroup, with_appcontext
 
+from licensing.cli.arguments import require_schema
 from licensing.cli.keys import keys_cli
-from licensing.services import document_signing
+from licensing.services import document_signing, open_data
 
 TRIAL_NAME = "Register of digital-mining licences"
 PRODUCTION_NOTE = (
@@ -56,3 +57,21 @@ def trial_certificate_if_none() -> str | None:
         return None
     document_signing.make_self_issued(cert_file, key_file, TRIAL_NAME)
     return f"a self-issued document-signing certificate for trials was written to {cert_file}"
+
+
+@open_data_cli.command("export")
+@click.argument("directory", required=False, type=click.Path(file_okay=False, path_type=Path))
+@with_appcontext
+def export_open_data(directory: Path | None) -> None:
+    """Write a snapshot of the public register (CSV, JSON and a manifest with their SHA-256 and
+    the seq cut at) into DIRECTORY (default: LICENSING_OPEN_DATA_DIR, which /open-data/ serves)."""
+    require_schema()
+    target = directory or Path(current_app.config["LICENSING_OPEN_DATA_DIR"])
+    snapshot = open_data.export(target, current_app.config["LICENSING_POLICY"])
+    for file in snapshot.files:
+        click.echo(f"{file.sha256}  {target / file.name}")
+    click.echo(
+        f"{snapshot.licences} licences as of seq {snapshot.seq}; manifest "
+        f"{target / snapshot.manifest_name}",
+        err=True,
+    )

@@ -3,12 +3,14 @@ page and its CSV tables (routes of the public blueprint, calling the same servic
 
 from __future__ import annotations
 
-from flask import Response, abort, current_app, g, render_template, request
+from pathlib import Path
+
+from flask import Response, abort, current_app, g, render_template, request, send_from_directory
 from flask_babel import gettext as _
 
 from licensing.domain.licence import is_licence_number
 from licensing.domain.statistics import Numbers
-from licensing.services import statistics
+from licensing.services import open_data, statistics
 from licensing.services.document_signing import DocumentSigningUnavailable
 from licensing.web import numbers as tables
 from licensing.web import pages
@@ -95,4 +97,23 @@ def statistics_csv(name: str) -> Response:
     response.headers["Content-Disposition"] = (
         f'attachment; filename="statistics-{name}-{found.as_of_seq}.csv"'
     )
+    return response
+
+
+def _open_data() -> Path:
+    return Path(current_app.config["LICENSING_OPEN_DATA_DIR"])
+
+
+@blp.get("/open-data/")
+def open_data_index() -> str:
+    return render_template("public/open_data.html", snapshots=open_data.snapshots(_open_data()))
+
+
+@blp.get("/open-data/<name>")
+def open_data_file(name: str) -> Response:
+    if not open_data.is_served(name):
+        abort(404)  # only the files an export writes: never a path, never anything else there
+    response = send_from_directory(_open_data(), name, max_age=3600)
+    if name.endswith(".csv"):
+        response.mimetype = "text/csv"
     return response
