@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import click
 from flask import Flask, current_app, render_template
 from flask_babel import force_locale
 from flask_babel import gettext as _
@@ -28,8 +29,15 @@ def init_app(app: Flask) -> None:
         app.config["LICENSING_DOCUMENT_TSA_URL"],
     )
     app.extensions["licensing.extracts"] = Extracts(signer, render_extract)
-    if app.config["LICENSING_EXTRACTS"] and (problem := signer.problem()):
+    if app.config["LICENSING_EXTRACTS"] and _serving() and (problem := signer.problem()):
         app.logger.warning("PDF extracts are on but cannot be signed: %s", problem)
+
+
+def _serving() -> bool:
+    """Whether this app is being made to serve (gunicorn, `flask run`, a test) rather than to run
+    another command, whose output stays its own."""
+    command = click.get_current_context(silent=True)
+    return command is None or command.info_name == "run"
 
 
 def extracts() -> Extracts:
