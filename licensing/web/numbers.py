@@ -4,13 +4,16 @@ language, read by the page (beside its chart) and by its CSV download alike."""
 from __future__ import annotations
 
 import csv
+import functools
 import io
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from flask_babel import format_date, format_decimal
+from babel.numbers import get_decimal_symbol, get_group_symbol
+from flask import g
+from flask_babel import format_date, get_locale
 from flask_babel import gettext as _
 from markupsafe import Markup
 
@@ -33,12 +36,36 @@ class Table:
     data: list[list[str]]
 
 
+def _symbols() -> tuple[str, str]:
+    """The reader's group and decimal separators (Babel's per-number formatting, run for every
+    cell of a page, would cost more than the page's whole reading of the register)."""
+    return _separators(str(get_locale() or "en"))
+
+
+@functools.cache
+def _separators(locale: str) -> tuple[str, str]:
+    return get_group_symbol(locale), get_decimal_symbol(locale)
+
+
 def _count(value: int) -> str:
-    return format_decimal(value)
+    group, _decimal = g.number_separators
+    return f"{value:,}".replace(",", group)
 
 
 def _mw(value: Decimal) -> str:
-    return format_decimal(value, format="#,##0.000")
+    group, decimal = g.number_separators
+    return f"{value:,.3f}".replace(",", "\0").replace(".", decimal).replace("\0", group)
+
+
+def tables(numbers: Numbers) -> list[Table]:
+    """Every table, in the reader's language."""
+    g.number_separators = _symbols()
+    return [make(numbers) for make in TABLES.values()]
+
+
+def table(name: str, numbers: Numbers) -> Table:
+    g.number_separators = _symbols()
+    return TABLES[name](numbers)
 
 
 def _month(code: str) -> str:

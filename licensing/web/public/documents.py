@@ -82,7 +82,7 @@ def statistics_page() -> str:
     return render_template(
         "public/statistics.html",
         numbers=found,
-        tables=[make(found) for make in tables.TABLES.values()],
+        tables=tables.tables(found),
     )
 
 
@@ -92,7 +92,7 @@ def statistics_csv(name: str) -> Response:
         abort(404)
     found = _numbers()
     response = current_app.response_class(
-        tables.table_csv(tables.TABLES[name](found)), mimetype="text/csv"
+        tables.table_csv(tables.table(name, found)), mimetype="text/csv"
     )
     response.headers["Content-Disposition"] = (
         f'attachment; filename="statistics-{name}-{found.as_of_seq}.csv"'
