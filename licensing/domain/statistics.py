@@ -64,6 +64,7 @@ class Numbers:
     """What the statistics page and API show, all read from one state of the register."""
 
     as_of_seq: int
+    as_of_hash: str  # the hash of that event: the state is checkable against any export
     log_size: int
     today: date
     total: int
@@ -88,6 +89,7 @@ def numbers(
     months: list[Month],
     *,
     as_of_seq: int,
+    as_of_hash: str,
     log_size: int,
     today: date,
 ) -> Numbers:
@@ -110,6 +112,7 @@ def numbers(
         decisions[codes[index]][action] += count
     return Numbers(
         as_of_seq=as_of_seq,
+        as_of_hash=as_of_hash,
         log_size=log_size,
         today=today,
         total=sum(by_standing.values()),

@@ -44,7 +44,7 @@ def register_numbers(policy: Policy) -> Numbers:
             if key in _kept:
                 _kept.move_to_end(key)
                 return _kept[key]
-        numbers = _count(connection, policy, seq, today)
+        numbers = _count(connection, policy, seq, head, today)
     with _lock:
         _kept[key] = numbers
         while len(_kept) > KEPT:
@@ -52,7 +52,7 @@ def register_numbers(policy: Policy) -> Numbers:
     return numbers
 
 
-def _count(connection, policy: Policy, seq: int, today) -> Numbers:  # type: ignore[no-untyped-def]
+def _count(connection, policy: Policy, seq: int, head: str, today) -> Numbers:  # type: ignore[no-untyped-def]
     standing = case(*((standing_is(word, today), literal(word)) for word in STANDINGS))
     units = cast(func.round(Licence.capacity_mw * CAPACITY_UNITS), Integer)
     groups = connection.execute(
@@ -84,6 +84,7 @@ def _count(connection, policy: Policy, seq: int, today) -> Numbers:  # type: ign
         [(int(index), action, n) for index, action, n in decided],
         months,
         as_of_seq=seq,
+        as_of_hash=head,
         log_size=transparency.tree_head(connection).size,
         today=today,
     )

@@ -54,7 +54,7 @@ def _all_public(client: FlaskClient) -> list[dict[str, object]]:
 
 
 def test_the_numbers_agree_with_a_count_of_the_public_register(
-    client: FlaskClient, register: list[str]
+    client: FlaskClient, register: list[str], auditor: dict[str, str]
 ) -> None:
     numbers = client.get(f"{API}/statistics").get_json()
     public = _all_public(client)
@@ -66,6 +66,8 @@ def test_the_numbers_agree_with_a_count_of_the_public_register(
     )
     assert numbers["licences"]["by_subtype"] == Counter(item["subtype"] for item in public)
     assert numbers["as_of_seq"] == numbers["log_size"] == 7
+    events = client.get(f"{API}/audit/events?page_size=100", headers=auditor).get_json()["items"]
+    assert numbers["as_of_hash"] == events[-1]["hash"]  # the state counted, checkable in an export
 
 
 def test_capacity_is_summed_exactly(client: FlaskClient, register: list[str]) -> None:

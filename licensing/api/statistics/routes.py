@@ -20,8 +20,9 @@ public_limit(blp)
 
 
 def numbers_tag(numbers: Numbers) -> str:
-    """The numbers change only with the trail's seq and the day standings are worked out for."""
-    return hashlib.sha256(f"{numbers.as_of_seq} {numbers.today}".encode()).hexdigest()[:32]
+    """The numbers change only with the trail's head and the day standings are worked out for."""
+    state = f"{numbers.as_of_seq} {numbers.as_of_hash} {numbers.today}"
+    return hashlib.sha256(state.encode()).hexdigest()[:32]
 
 
 @blp.route("")

@@ -43,6 +43,9 @@ class StatisticsSchema(ma.Schema):
     as_of_seq = fields.Integer(
         metadata={"description": "The audit trail's last event when the numbers were counted"}
     )
+    as_of_hash = fields.String(
+        metadata={"description": "That event's hash (64 hex; 64 zeros before the first event)"}
+    )
     log_size = fields.Integer(
         metadata={"description": "The transparency log's size at that state (section 10)"}
     )
@@ -61,6 +64,7 @@ def statistics_record(numbers: Numbers) -> dict[str, Any]:
     """`numbers` in the shape StatisticsSchema writes (and the open CSV tables read)."""
     return {
         "as_of_seq": numbers.as_of_seq,
+        "as_of_hash": numbers.as_of_hash,
         "log_size": numbers.log_size,
         "today": numbers.today,
         "licences": {
