@@ -29,7 +29,7 @@ import sqlalchemy as sa
 
 from licensing import create_app
 from licensing.config import database_url
-from licensing.services import tokens
+from licensing.services import document_signing, tokens
 from tests.synthetic import fill
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -125,6 +125,15 @@ request = function()
   return wrk.format("GET", "/log/tile/{kind}" .. tile_path(math.random(0, {tiles} - 1)))
 end
 """
+# the extracts of a few licences, in Kazakh: after each worker's first of each, every request is
+# the kept signed file (a new statement window, an hour at most, makes them again)
+EXTRACT = """
+request = function()
+  local n = string.format("DM-2026-%06d", math.random(1, {count}))
+  return wrk.format("GET", "/api/v1/status/" .. n .. "/extract.pdf?lang=kk")
+end
+"""
+EXTRACTED = 5  # licences whose extracts the case asks for
 INCLUSION = """
 request = function()
   return wrk.format("GET", "/api/v1/log/proof/inclusion?seq=" .. math.random(1, {events}))
@@ -149,6 +158,9 @@ RATIOS = (
     ("full tile", "bare JSON", 0.8),
     ("entry bundle", "bare JSON", 0.8),
     ("inclusion proof", "status lookup", 0.5),
+    ("extract", "status lookup", None),
+    ("statistics", "status lookup", None),
+    ("statistics page", "status lookup", None),
 )
 # ceilings that are the registry's own routes, or the registry as it wrote before the tree
 _WRITES = ("bare two-row insert", "issue without the tree", "suspend/resume without the tree")
@@ -289,7 +301,12 @@ def measure(
             "LICENSING_SIGNING_KEY_FILE": str(scratch / "signing-key.pem"),
             "LICENSING_RATELIMIT_PUBLIC": "1000000000 per minute",  # out of the way
             "LICENSING_SECURITY_CONTACT": "mailto:security@example.kz",
+            "LICENSING_DOCUMENT_CERT_FILE": str(scratch / "document-cert.pem"),
+            "LICENSING_DOCUMENT_KEY_FILE": str(scratch / "document-key.pem"),
         }
+        document_signing.make_self_issued(
+            env["LICENSING_DOCUMENT_CERT_FILE"], env["LICENSING_DOCUMENT_KEY_FILE"], "Bench"
+        )
         lookup = RANDOM_NUMBER.format(licences=licences, prefix="{prefix}")
         today = datetime.now(ZoneInfo("Asia/Almaty")).date()
         until = (today + timedelta(days=62)).isoformat()
@@ -317,6 +334,9 @@ def measure(
                 "full tile": (registry.url, FULL_TILE.format(kind="0/", tiles=tiles)),
                 "entry bundle": (registry.url, FULL_TILE.format(kind="entries/", tiles=tiles)),
                 "inclusion proof": (registry.url, INCLUSION.format(events=licences)),
+                "extract": (registry.url, EXTRACT.format(count=EXTRACTED)),
+                "statistics": (registry.url + "/api/v1/statistics", ""),
+                "statistics page": (registry.url + "/statistics", ""),
             }
             ceilings = {
                 "bare JSON": (bare.url + "/bare/json", ""),
@@ -337,6 +357,8 @@ def measure(
                 script = SUSPEND_RESUME.format(token=key, until=until, base=base, decision=decision)
                 return server.url, script
 
+            if only is None or "extract" in only:
+                _first_extracts(registry.url)
             for _round in range(rounds):
                 for case, ceiling, _target in RATIOS:
                     if not writes and ceiling in _WRITES:
@@ -354,6 +376,16 @@ def measure(
                         results[case].requests_per_second / results[ceiling].requests_per_second
                     )
     return results, {pair: statistics.median(values) for pair, values in ratios.items()}
+
+
+def _first_extracts(url: str) -> None:
+    """Ask for each extract the case asks for until both workers have made it: the case measures
+    the extracts after the first."""
+    for n in range(1, EXTRACTED + 1):
+        for _ in range(4 * WORKERS):
+            address = f"{url}/api/v1/status/DM-2026-{n:06d}/extract.pdf?lang=kk"
+            with urllib.request.urlopen(address, timeout=120) as answer:
+                answer.read()
 
 
 def report(

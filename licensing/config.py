@@ -118,6 +118,18 @@ SETTINGS = (
     Setting("LOG_WITNESS_QUORUM", "0",
             "serve the newest checkpoint that at least this many witnesses cosigned (0: the"
             " newest)"),
+    Setting("EXTRACTS", "on",
+            "`on`: serve signed PDF extracts (`/licences/<number>/extract.pdf`); `off`: none"),
+    Setting("DOCUMENT_CERT_FILE", "<instance>/document-cert.pem",
+            "certificate (PEM) that signs PDF extracts, with its chain after it; from a trusted"
+            " authority in production"),
+    Setting("DOCUMENT_KEY_FILE", "<instance>/document-key.pem",
+            "private key (PEM, unencrypted) of the document-signing certificate"),
+    Setting("DOCUMENT_TSA_URL", "none",
+            "RFC 3161 timestamp authority for extracts' signatures (PAdES B-T); `none`: B-B"),
+    Setting("OPEN_DATA_DIR", "<instance>/open-data",
+            "where `open-data export` writes the register's snapshots and `/open-data/` serves"
+            " them from"),
 )  # fmt: skip
 
 
@@ -163,6 +175,13 @@ def load(instance_path: str, overrides: Mapping[str, Any] | None = None) -> dict
             lock_for=timedelta(minutes=_integer(raw, "SIGNIN_LOCK_MINUTES", minimum=1)),
         ),
         "LICENSING_LOG": _log(raw),
+        "LICENSING_EXTRACTS": _choice(raw, "EXTRACTS", ("on", "off")) == "on",
+        "LICENSING_DOCUMENT_CERT_FILE": raw["DOCUMENT_CERT_FILE"],
+        "LICENSING_DOCUMENT_KEY_FILE": raw["DOCUMENT_KEY_FILE"],
+        "LICENSING_DOCUMENT_TSA_URL": None
+        if raw["DOCUMENT_TSA_URL"].strip() in ("", "none")
+        else raw["DOCUMENT_TSA_URL"].strip(),
+        "LICENSING_OPEN_DATA_DIR": raw["OPEN_DATA_DIR"],
         "LICENSING_STATEMENTS": StatementRules(
             issuer=raw["STATEMENT_ISSUER"],
             validity=timedelta(hours=_integer(raw, "STATEMENT_VALIDITY_HOURS", minimum=1)),

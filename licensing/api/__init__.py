@@ -8,6 +8,7 @@ from werkzeug.exceptions import HTTPException
 
 from licensing.api import docs, health, problems, prometheus
 from licensing.api.audit.routes import blp as audit_blp
+from licensing.api.documents.routes import blp as documents_blp
 from licensing.api.keys.routes import blp as keys_blp
 from licensing.api.licences.routes import blp as licences_blp
 from licensing.api.log.routes import blp as log_blp
@@ -16,6 +17,7 @@ from licensing.api.openapi import ProblemsPlugin
 from licensing.api.proposals.routes import blp as proposals_blp
 from licensing.api.reasons.routes import blp as reasons_blp
 from licensing.api.schemas import ProblemSchema
+from licensing.api.statistics.routes import blp as statistics_blp
 from licensing.api.status.routes import blp as status_blp
 
 PREFIX = "/api/v1"
@@ -49,7 +51,9 @@ def init_app(app: Flask) -> None:
         (licences_blp, f"{PREFIX}/licences"),
         (proposals_blp, f"{PREFIX}/proposals"),
         (status_blp, f"{PREFIX}/status"),
+        (documents_blp, f"{PREFIX}/status"),
         (reasons_blp, f"{PREFIX}/reason-codes"),
+        (statistics_blp, f"{PREFIX}/statistics"),
         (audit_blp, f"{PREFIX}/audit"),
         (keys_blp, "/.well-known"),
         (log_blp, f"{PREFIX}/log"),

@@ -6,6 +6,7 @@ from __future__ import annotations
 from flask import Flask
 
 from licensing.cli.audit import audit_cli
+from licensing.cli.documents import open_data_cli
 from licensing.cli.keys import keys_cli, statements_cli
 from licensing.cli.log import log_cli
 from licensing.cli.people import tokens_cli, users_cli
@@ -23,3 +24,4 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(statements_cli)
     app.cli.add_command(log_cli)
     app.cli.add_command(reason_codes_command)
+    app.cli.add_command(open_data_cli)

@@ -12,6 +12,7 @@ from flask.cli import with_appcontext
 from flask_migrate.cli import db as db_cli
 
 from licensing.cli.arguments import require_schema
+from licensing.cli.documents import trial_certificate_if_none
 from licensing.domain.reasons import LANGUAGES
 from licensing.domain.roles import REGULATOR
 from licensing.services import (
@@ -43,6 +44,8 @@ def demo_command() -> None:
     # on standard error, so standard output stays the three token lines scripts read
     click.echo(f"the demo miner holds {', '.join(demo.miner_licences())}", err=True)
     click.echo("earlier demo tokens, if any, are revoked", err=True)
+    if made := trial_certificate_if_none():
+        click.echo(f"{made} (production needs one from a trusted authority)", err=True)
 
 
 @db_cli.command("backup")

@@ -12,6 +12,7 @@ from werkzeug.exceptions import HTTPException
 
 from licensing.http.ratelimit import public_limit
 from licensing.web import csrf, i18n, labels, pages
+from licensing.web import documents as web_documents
 
 blp = Blueprint(
     "web",
@@ -27,10 +28,12 @@ def init_app(app: Flask) -> None:
     """Register the pages; call after the API so its blueprints are known (and exempt from form
     tokens) and so the page-or-problem error handler replaces the API's app-wide one."""
     from licensing.web import console
+    from licensing.web.public import documents  # noqa: F401  (its routes join the public blueprint)
     from licensing.web.public.routes import blp as public_blp
 
     i18n.init_app(app)
     csrf.init_app(app)
+    web_documents.init_app(app)
     app.register_blueprint(blp)
     app.register_blueprint(public_blp)
     app.extensions["licensing.page_blueprints"] = {blp.name, public_blp.name}

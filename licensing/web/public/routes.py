@@ -190,9 +190,11 @@ def verify() -> str:
     """Paste or upload a statement or its tlog-proof; the answer says whether the registry signed
     it, whether it still holds and what it states, and for a proof where it is in the log and
     which witnesses saw that tree, checked against the registry's own keys and witnesses."""
-    if request.method == "GET":
+    if request.method == "GET" and "statement" not in request.args:
         return render_template("public/verify.html")
-    pasted = request.form.get("statement", "")[:MAX_STATEMENT]
+    # an extract's QR code opens /verify?statement=<its statement>: checked as if pasted
+    sent = request.form if request.method == "POST" else request.args
+    pasted = sent.get("statement", "")[:MAX_STATEMENT]
     upload = request.files.get("file")
     if upload is not None and upload.filename:
         pasted = upload.stream.read(MAX_STATEMENT).decode("utf-8-sig", errors="replace")

@@ -1,0 +1,1 @@
+"""/api/v1/statistics: the register in numbers."""
