@@ -11,6 +11,7 @@ from flask import Flask, current_app, render_template
 from flask_babel import force_locale
 from flask_babel import gettext as _
 
+from licensing.http.addresses import absolute_url
 from licensing.services.document_signing import DocumentSigner
 from licensing.services.extracts import ExtractFacts, Extracts
 from licensing.web.qr import qr_svg
@@ -46,7 +47,7 @@ def extracts() -> Extracts:
 
 def verify_address(token: str) -> str:
     """Where the extract's QR code leads: /verify, checking the statement the extract carries."""
-    return f"{current_app.config['LICENSING_BASE_URL']}/verify?statement={token}"
+    return absolute_url("public.verify", statement=token)
 
 
 def render_extract(facts: ExtractFacts) -> bytes:
