@@ -7,7 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
-from flask import Flask, current_app, render_template
+from flask import Flask, Response, current_app, render_template, request
 from flask_babel import force_locale
 from flask_babel import gettext as _
 
@@ -43,6 +43,29 @@ def _serving() -> bool:
 
 def extracts() -> Extracts:
     return current_app.extensions["licensing.extracts"]  # type: ignore[no-any-return]
+
+
+def extract_response(number: str, language: str) -> Response:
+    """The licence's signed extract in `language`, made once per licence state, language and
+    statement window; 304 when the client holds it (a weak tag: another signing of the same
+    extract differs only in its signing time). For the page and the API alike."""
+    made = extracts().make(
+        number,
+        language,
+        current_app.extensions["licensing.signer"],
+        current_app.config["LICENSING_POLICY"],
+        current_app.config["LICENSING_STATEMENTS"],
+        current_app.config["LICENSING_LOG"],
+    )
+    headers = {"ETag": f'W/"{made.etag}"', "Cache-Control": "no-cache", "Vary": "Accept-Language"}
+    if request.if_none_match.contains_weak(made.etag):
+        return Response(status=304, headers=headers)
+    disposition = f'inline; filename="{made.number}-{made.language}.pdf"'
+    return Response(
+        made.pdf,
+        mimetype="application/pdf",
+        headers={**headers, "Content-Disposition": disposition},
+    )
 
 
 def verify_address(token: str) -> str:

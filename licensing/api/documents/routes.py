@@ -14,6 +14,7 @@ from licensing.api.problems import problem
 from licensing.domain.licence import is_licence_number
 from licensing.http.ratelimit import public_limit
 from licensing.services.document_signing import DocumentSigningUnavailable
+from licensing.web.documents import extract_response
 
 LANGUAGES = ("kk", "ru", "en")
 PDF = "application/pdf"
@@ -63,23 +64,4 @@ class ExtractPdf(MethodView):
         if not current_app.config["LICENSING_EXTRACTS"] or not is_licence_number(number):
             abort(404)
         language = query.get("lang") or request.accept_languages.best_match(LANGUAGES) or "kk"
-        made = current_app.extensions["licensing.extracts"].make(
-            number,
-            language,
-            current_app.extensions["licensing.signer"],
-            current_app.config["LICENSING_POLICY"],
-            current_app.config["LICENSING_STATEMENTS"],
-            current_app.config["LICENSING_LOG"],
-        )
-        # a weak tag: another signing of the same extract differs only in its signing time
-        headers = {
-            "ETag": f'W/"{made.etag}"',
-            "Cache-Control": "no-cache",
-            "Vary": "Accept-Language",
-        }
-        if request.if_none_match.contains_weak(made.etag):
-            return Response(status=304, headers=headers)
-        disposition = f'inline; filename="{made.number}-{made.language}.pdf"'
-        return Response(
-            made.pdf, mimetype=PDF, headers={**headers, "Content-Disposition": disposition}
-        )
+        return extract_response(number, language)

@@ -14,7 +14,7 @@ from licensing.services import open_data, statistics
 from licensing.services.document_signing import DocumentSigningUnavailable
 from licensing.web import numbers as tables
 from licensing.web import pages
-from licensing.web.documents import extracts
+from licensing.web.documents import extract_response
 from licensing.web.i18n import LOCALES
 from licensing.web.public.routes import blp
 
@@ -46,30 +46,7 @@ def extract(number: str) -> Response:
         abort(404)
     if not is_licence_number(number):
         abort(404)
-    made = extracts().make(
-        number,
-        language,
-        current_app.extensions["licensing.signer"],
-        current_app.config["LICENSING_POLICY"],
-        current_app.config["LICENSING_STATEMENTS"],
-        current_app.config["LICENSING_LOG"],
-    )
-    return pdf_response(made)
-
-
-def pdf_response(made) -> Response:  # type: ignore[no-untyped-def]
-    """The extract as a download, or 304 when the client holds it (a weak tag: another signing of
-    the same extract differs only in its signing time)."""
-    tag = f'W/"{made.etag}"'
-    headers = {"ETag": tag, "Cache-Control": "no-cache"}
-    if request.if_none_match.contains_weak(made.etag):
-        return Response(status=304, headers=headers)
-    name = f"{made.number}-{made.language}.pdf"
-    return Response(
-        made.pdf,
-        mimetype="application/pdf",
-        headers={**headers, "Content-Disposition": f'inline; filename="{name}"'},
-    )
+    return extract_response(number, language)
 
 
 def _numbers() -> Numbers:
