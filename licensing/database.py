@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from flask import Flask
 from flask_migrate import Migrate
@@ -22,7 +23,8 @@ migrate = Migrate(directory=MIGRATIONS)
 
 
 def init_app(app: Flask) -> None:
-    url: str = app.config["SQLALCHEMY_DATABASE_URI"]
+    url = several_hosts(app.config["SQLALCHEMY_DATABASE_URI"])
+    app.config["SQLALCHEMY_DATABASE_URI"] = url
     options = app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {})
     if url.startswith("sqlite"):
         options.setdefault("connect_args", {}).setdefault("timeout", 30)
@@ -33,6 +35,7 @@ def init_app(app: Flask) -> None:
         options.setdefault("pool_pre_ping", True)
     binds = app.config.setdefault("SQLALCHEMY_BINDS", {})
     if read_url := app.config["LICENSING_READ_DATABASE_URL"]:
+        read_url = several_hosts(read_url)
         pre_ping = {} if read_url.startswith("sqlite") else {"pool_pre_ping": True}
         binds[PUBLIC_READ] = {"url": read_url, **pre_ping}
     if not (read_url or url).startswith("sqlite"):
@@ -43,6 +46,19 @@ def init_app(app: Flask) -> None:
     if url.startswith("sqlite"):
         with app.app_context():
             _take_over_sqlite_transactions(db.engine)
+
+
+def several_hosts(url: str) -> str:
+    """A libpq URL naming several hosts (`postgresql://a:5432,b:5432/licensing?target_session_attrs=
+    read-write`: libpq tries each in turn and keeps the first that takes writes, so the app
+    follows a failover by itself) in the form SQLAlchemy reads (`?host=a:5432&host=b:5432`); any
+    other URL as it is."""
+    parts = urlsplit(url)
+    if not parts.scheme.startswith("postgresql") or "," not in parts.netloc:
+        return url
+    user, _, hosts = parts.netloc.rpartition("@")
+    query = [("host", host) for host in hosts.split(",")] + parse_qsl(parts.query)
+    return parts._replace(netloc=f"{user}@" if user else "", query=urlencode(query)).geturl()
 
 
 def _make_owner_only(url: str) -> None:

@@ -18,7 +18,12 @@ from licensing.domain.errors import (
     LicenceNotFound,
     VersionMismatch,
 )
-from licensing.services.failures import ConcurrentChange, DatabaseBusy, DatabaseUnavailable
+from licensing.services.failures import (
+    ConcurrentChange,
+    DatabaseBusy,
+    DatabaseUnavailable,
+    OutcomeUnknown,
+)
 from licensing.services.transparency import LogRewound
 
 MEDIA_TYPE = "application/problem+json"
@@ -191,6 +196,18 @@ def handle_errors_of(blueprint: Blueprint) -> None:
             "backup?); it signs nothing until the operator recovers the missing events.",
             kind="log-rewound",
             headers={"Retry-After": "3600"},
+        )
+
+    @app.errorhandler(OutcomeUnknown)
+    def _outcome_unknown(error: OutcomeUnknown) -> Response:
+        current_app.logger.warning("database lost at commit: %s", str(error).splitlines()[0])
+        return problem(
+            503,
+            "The registry's database was lost while this change was being committed: it may "
+            "have been recorded. Repeat the request with the same Idempotency-Key to learn which "
+            "(the first answer if it was; the change made once if it was not).",
+            kind="outcome-unknown",
+            headers={"Retry-After": "5"},
         )
 
     @app.errorhandler(DatabaseUnavailable)

@@ -117,7 +117,8 @@ def follow(
     if checkpoint.size < old:
         raise Shrunk(
             f"the log shrank: it signs a tree of {checkpoint.size} entries, but one of {old} was "
-            "kept (it was restored from an older backup, or entries were removed)"
+            f"kept: {old - checkpoint.size} signed events are missing (it was restored from an "
+            "older backup, failed over to a standby that lacked them, or entries were removed)"
         )
     tree = TiledTree(checkpoint.size, log.tile)
     try:

@@ -22,7 +22,7 @@ from sqlalchemy import (
     true,
     update,
 )
-from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError
+from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 from sqlalchemy.sql.dml import Insert, Update
@@ -31,7 +31,12 @@ from licensing import clock, metrics
 from licensing.database import IMMEDIATE
 from licensing.domain import merkle
 from licensing.models import ChainHead, db
-from licensing.services.failures import ConcurrentChange, DatabaseBusy, DatabaseUnavailable
+from licensing.services.failures import (
+    ConcurrentChange,
+    DatabaseBusy,
+    DatabaseUnavailable,
+    OutcomeUnknown,
+)
 
 
 @dataclass(frozen=True)
@@ -162,7 +167,14 @@ def write_transaction(
             }
             write.update(_TABLE, {"id": 1, "seq": seq}, after)
         _apply(session, write.changes, postgresql)
-        session.commit()
+        try:
+            session.commit()
+        except DBAPIError as error:
+            if not error.connection_invalidated:
+                raise
+            # the COMMIT was sent, and the connection died before its answer came back
+            session.rollback()
+            raise OutcomeUnknown(str(error)) from error
         global _last_commit
         _last_commit = next(_COMMITS)
         for action in write.actions:

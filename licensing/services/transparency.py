@@ -293,7 +293,8 @@ class HighWater:
                 size, root = kept
                 if current < size:
                     raise LogRewound(
-                        f"the tree holds {current} events, but this key signed a tree of {size}"
+                        f"this key signed a tree of {size} events, but the database holds "
+                        f"{current}: {size - current} signed events are missing"
                     )
                 if (signing.root if signing.size == size else root_at(size)) != root:
                     raise LogRewound(f"the tree of {size} is not the one this key signed")

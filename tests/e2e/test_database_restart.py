@@ -3,91 +3,40 @@ serve several client processes. Requests caught by it fail with a 503 problem an
 /readyz fails while the database is away, the service recovers by itself, and afterwards the chain
 and the register verify and every accepted answer matches exactly one event. Also: a client that
 disconnects mid-request leaves no transaction open; a slow client and an oversized body take no
-worker down."""
+worker down.
+
+These tests make their own cluster (tests/support/postgres.py) and never touch the test database,
+so they run once, in the pass without LICENSING_TEST_DATABASE_URL."""
 
 from __future__ import annotations
 
-import contextlib
-import glob
 import json
-import os
-import shutil
 import socket
-import subprocess
-import tempfile
 import time
 import urllib.error
 import urllib.request
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
-from pathlib import Path
 
 import psycopg
 import pytest
 
-from tests.e2e.conftest import BIN, ROOT, Server, _free_port
+from tests.conftest import POSTGRES_URL
+from tests.e2e.conftest import Server
+from tests.support.postgres import ThrowawayPostgres
 
-pytestmark = pytest.mark.e2e
-
-BINARIES = sorted(glob.glob("/usr/lib/postgresql/*/bin"))
+pytestmark = [
+    pytest.mark.e2e,
+    pytest.mark.skipif(
+        POSTGRES_URL is not None, reason="makes its own cluster: runs once, in the SQLite pass"
+    ),
+]
 APPLICATION = {
     "holder_name": "ТОО «Стресс»", "holder_bin": "971240001315", "subtype": "I",
     "site_address": "г. Павлодар", "region": "pavlodar", "capacity_mw": "12.5",
 }  # fmt: skip
 CLIENTS = 4
 LOAD_SECONDS = 12.0
-
-
-class ThrowawayPostgres:
-    """initdb + pg_ctl in a temporary folder, on a free port; never the shared server."""
-
-    def __init__(self) -> None:
-        if not BINARIES or not os.path.exists(f"{BINARIES[-1]}/initdb"):
-            pytest.skip("PostgreSQL server binaries (initdb, pg_ctl) are not installed")
-        self.bin = BINARIES[-1]
-        self.as_user: list[str] = []
-        if os.geteuid() == 0:  # initdb refuses root
-            if shutil.which("runuser") is None:
-                pytest.skip("running as root without runuser to start PostgreSQL as postgres")
-            self.as_user = ["runuser", "-u", "postgres", "--"]
-        self.folder = Path(tempfile.mkdtemp(prefix="licensing-pg-"))
-        self.data = self.folder / "data"
-        self.port = _free_port()
-        if self.as_user:
-            os.chmod(self.folder, 0o755)
-            shutil.chown(self.folder, "postgres")
-        self._run("initdb", "-D", str(self.data), "-U", "postgres", "--auth=trust", "-E", "UTF8")
-        self.start()
-        self.url = f"postgresql://postgres@127.0.0.1:{self.port}/licensing"
-        with psycopg.connect(self.admin_url, autocommit=True) as admin:
-            admin.execute("CREATE DATABASE licensing")
-        subprocess.run(
-            [str(BIN / "flask"), "--app", "licensing", "db", "upgrade"], cwd=ROOT, check=True,
-            env={**os.environ, "LICENSING_DATABASE_URL": self.url}, capture_output=True,  # noqa: TID251
-        )  # fmt: skip
-
-    @property
-    def admin_url(self) -> str:
-        return f"postgresql://postgres@127.0.0.1:{self.port}/postgres"
-
-    def _run(self, program: str, *args: str) -> None:
-        subprocess.run(
-            [*self.as_user, f"{self.bin}/{program}", *args], check=True, capture_output=True,
-            cwd=self.folder,
-        )  # fmt: skip
-
-    def start(self) -> None:
-        options = f"-p {self.port} -k {self.folder} -c listen_addresses=127.0.0.1"
-        self._run("pg_ctl", "-D", str(self.data), "-o", options, "-l",
-                  str(self.folder / "log"), "-w", "start")  # fmt: skip
-
-    def stop(self) -> None:
-        self._run("pg_ctl", "-D", str(self.data), "-m", "fast", "-w", "stop")
-
-    def remove(self) -> None:
-        with contextlib.suppress(subprocess.CalledProcessError):
-            self.stop()
-        shutil.rmtree(self.folder, ignore_errors=True)
 
 
 @pytest.fixture
