@@ -15,12 +15,18 @@ import pytest
 import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
+from hypothesis import settings
 
 from licensing import clock as registry_clock
 from licensing import create_app
 from licensing.config import database_url
 from licensing.models import db
 from tests.factories import bearer
+
+# Property tests judge behaviour, not speed: no example fails for taking long on a busy machine
+# (speed lives in bench/).
+settings.register_profile("registry", deadline=None)
+settings.load_profile("registry")
 
 POSTGRES_URL = os.environ.get("LICENSING_TEST_DATABASE_URL")  # noqa: TID251
 GENESIS = "0" * 64
