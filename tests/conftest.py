@@ -27,6 +27,9 @@ GENESIS = "0" * 64
 
 # Tables emptied between tests on PostgreSQL, children first.
 TABLES = (
+    "deliveries",
+    "subscriptions",
+    "changes",
     "idempotency_records",
     "audit_events",
     "log_nodes",

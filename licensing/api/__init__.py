@@ -8,6 +8,7 @@ from werkzeug.exceptions import HTTPException
 
 from licensing.api import docs, health, problems, prometheus
 from licensing.api.audit.routes import blp as audit_blp
+from licensing.api.changes.routes import blp as changes_blp
 from licensing.api.keys.routes import blp as keys_blp
 from licensing.api.licences.routes import blp as licences_blp
 from licensing.api.log.routes import blp as log_blp
@@ -52,6 +53,7 @@ def init_app(app: Flask) -> None:
         (keys_blp, "/.well-known"),
         (log_blp, f"{PREFIX}/log"),
         (tiles_blp, "/log"),
+        (changes_blp, f"{PREFIX}/changes"),
     ):
         api.register_blueprint(blueprint, url_prefix=prefix)
     app.register_blueprint(docs.blp)
