@@ -206,3 +206,21 @@ def build_changes(connection: Connection, policy: Policy) -> int:
         connection.execute(CHANGES.insert(), rows)
         written += len(rows)
     return written
+
+
+_LATEST = {
+    False: select(CHANGES.c.item).order_by(CHANGES.c.seq.desc()).limit(bindparam("limit")),
+    True: select(CHANGES.c.item)
+    .where(CHANGES.c.licence == bindparam("licence"))
+    .order_by(CHANGES.c.seq.desc())
+    .limit(bindparam("limit")),
+}
+
+
+def latest(limit: int, licence: str | None = None) -> list[dict[str, Any]]:
+    """The newest changes (of one licence, or of the register), newest first: for feed readers."""
+    with Session(public_read_engine()) as session:
+        rows = session.execute(
+            _LATEST[licence is not None], {"limit": limit, "licence": licence}
+        ).scalars()
+        return [json.loads(item) for item in rows]

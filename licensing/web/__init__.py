@@ -29,14 +29,15 @@ MAX_NEXT = 2000
 def init_app(app: Flask) -> None:
     """Register the pages; call after the API so its blueprints are known (and exempt from form
     tokens) and so the page-or-problem error handler replaces the API's app-wide one."""
-    from licensing.web import console
+    from licensing.web import atom, console
     from licensing.web.public.routes import blp as public_blp
 
     i18n.init_app(app)
     csrf.init_app(app)
     app.register_blueprint(blp)
     app.register_blueprint(public_blp)
-    app.extensions["licensing.page_blueprints"] = {blp.name, public_blp.name}
+    app.register_blueprint(atom.blp)
+    app.extensions["licensing.page_blueprints"] = {blp.name, public_blp.name, atom.blp.name}
     console.init_app(app)
     app.jinja_env.filters.update(day=_day, moment=_moment, number=_number)
     app.jinja_env.globals.update(labels=labels, word=labels.word, locales=i18n.LOCALES)
