@@ -374,6 +374,8 @@ class Subscription(db.Model):
     last_error: Mapped[str | None] = mapped_column(Text)
     last_delivered_at: Mapped[datetime | None]
     logged: Mapped[int] = mapped_column(BigInteger)  # delivery attempts logged so far
+    delivered: Mapped[int] = mapped_column(BigInteger)  # attempts answered 2xx, for the metrics
+    failed: Mapped[int] = mapped_column(BigInteger)  # attempts that were not
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
     deleted_at: Mapped[datetime | None]

@@ -17,6 +17,7 @@ from licensing.api.openapi import ProblemsPlugin
 from licensing.api.reasons.routes import blp as reasons_blp
 from licensing.api.schemas import ProblemSchema
 from licensing.api.status.routes import blp as status_blp
+from licensing.api.subscriptions.routes import blp as subscriptions_blp
 
 PREFIX = "/api/v1"
 
@@ -54,6 +55,7 @@ def init_app(app: Flask) -> None:
         (log_blp, f"{PREFIX}/log"),
         (tiles_blp, "/log"),
         (changes_blp, f"{PREFIX}/changes"),
+        (subscriptions_blp, f"{PREFIX}/subscriptions"),
     ):
         api.register_blueprint(blueprint, url_prefix=prefix)
     app.register_blueprint(docs.blp)

@@ -60,6 +60,8 @@ def upgrade():
         sa.Column("last_error", sa.Text(), nullable=True),
         sa.Column("last_delivered_at", UTCDateTime(timezone=True), nullable=True),
         sa.Column("logged", sa.BigInteger(), nullable=False),
+        sa.Column("delivered", sa.BigInteger(), nullable=False),
+        sa.Column("failed", sa.BigInteger(), nullable=False),
         sa.Column("created_at", UTCDateTime(timezone=True), nullable=False),
         sa.Column("updated_at", UTCDateTime(timezone=True), nullable=False),
         sa.Column("deleted_at", UTCDateTime(timezone=True), nullable=True),
