@@ -63,6 +63,8 @@ class Receiver:
         if self.process is not None:
             self.process.kill()
             self.process.wait(10)
+            if self.process.stdout is not None:
+                self.process.stdout.close()
             self.process = None
 
     def knows(self, subscription_id: str, secret: str) -> None:
