@@ -35,10 +35,11 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import Connection, Table, select, text
+from sqlalchemy import Connection, Table, func, select, text
+from sqlalchemy.exc import SQLAlchemyError
 
 from licensing import clock
 from licensing.domain.timestamps import parse_utc
@@ -46,6 +47,7 @@ from licensing.domain.webhooks import (
     ACTIVE,
     DISABLED,
     FAILING,
+    PAUSED,
     ChangeFacts,
     WebhookSettings,
     addresses_problem,
@@ -59,7 +61,7 @@ from licensing.domain.webhooks import (
     signature,
     webhook_id,
 )
-from licensing.models import Change, Delivery, Subscription, db
+from licensing.models import AuditEvent, Change, Delivery, Subscription, db
 from licensing.services.context import Actor
 from licensing.services.failures import ConcurrentChange
 from licensing.services.subscriptions import (
@@ -488,13 +490,44 @@ def send_test(app: Any, actor: Actor, subscription_id: str) -> dict[str, Any]:
 # --- health, for the metrics --------------------------------------------------------------------
 
 
-def oldest_undelivered(rows: list[Any], now: datetime) -> dict[str, float]:
-    """Seconds since the oldest event after each subscription's cursor was recorded."""
-    ages = {}
-    for row in rows:
-        at = db.session.execute(
-            text("SELECT at FROM audit_events WHERE seq = :seq"), {"seq": row.cursor + 1}
-        ).scalar()
-        if at is not None:
-            ages[row.id] = max(0.0, (now - parse_utc(at)).total_seconds())
-    return ages
+@dataclass(frozen=True)
+class Figures:
+    """The deliveries in numbers, read from the database at scrape time (the delivery processes
+    are not the web workers Prometheus scrapes)."""
+
+    outcomes: dict[str, int]  # attempts by outcome, over every subscription ever made
+    statuses: dict[str, int]  # live subscriptions by status
+    lag: dict[str, int]  # per live subscription: the head's seq minus its cursor
+    oldest: dict[str, float]  # per live subscription: age in seconds of the first event after it
+
+
+def figures() -> Figures | None:
+    """None when the database cannot be read."""
+    try:
+        head = db.session.execute(text("SELECT seq FROM audit_head WHERE id = 1")).scalar_one()
+        totals = db.session.execute(
+            select(func.coalesce(func.sum(Subscription.delivered), 0),
+                   func.coalesce(func.sum(Subscription.failed), 0))
+        ).one()  # fmt: skip
+        live = db.session.execute(
+            select(Subscription.id, Subscription.status, Subscription.cursor, AuditEvent.at)
+            .outerjoin(AuditEvent, AuditEvent.seq == Subscription.cursor + 1)
+            .where(Subscription.deleted_at.is_(None))
+        ).all()
+    except SQLAlchemyError:
+        db.session.rollback()
+        return None
+    now = clock.now()
+    statuses = dict.fromkeys((ACTIVE, PAUSED, FAILING, DISABLED), 0)
+    for row in live:
+        statuses[row.status] += 1
+    return Figures(
+        outcomes={"delivered": int(totals[0]), "failed": int(totals[1])},
+        statuses=statuses,
+        lag={row.id: max(0, head - row.cursor) for row in live},
+        oldest={
+            row.id: max(0.0, (now - parse_utc(row.at)).total_seconds())
+            for row in live
+            if row.at is not None
+        },
+    )
