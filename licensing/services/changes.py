@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
+from datetime import date, datetime
 from typing import Any
 
 import msgspec
@@ -39,19 +40,16 @@ def public_view(state: LicenceState, policy: Policy, at: Any) -> PublicLicenceVi
 
 
 def view_record(view: PublicLicenceView) -> dict[str, Any]:
-    """The public view as /api/v1/status/<number> writes it."""
-    return {
-        "number": view.number,
-        "holder_name": view.holder_name,
-        "region": view.region,
-        "subtype": view.subtype,
-        "status": view.status,
-        "standing": view.standing,
-        "in_force": view.in_force,
-        "status_since": format_utc(view.status_since),
-        "expires_on": view.expires_on.isoformat(),
-        "suspended_until": view.suspended_until and view.suspended_until.isoformat(),
-    }
+    """The public view as /api/v1/status/<number> writes it: instants and dates as ISO text."""
+    record = {}
+    for field in fields(PublicLicenceView):
+        value = getattr(view, field.name)
+        if isinstance(value, datetime):
+            value = format_utc(value)
+        elif isinstance(value, date):
+            value = value.isoformat()
+        record[field.name] = value
+    return record
 
 
 def item_of(
