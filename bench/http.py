@@ -29,7 +29,9 @@ import sqlalchemy as sa
 
 from licensing import create_app
 from licensing.config import database_url
+from licensing.domain.policy import Policy
 from licensing.services import tokens
+from licensing.services.changes import build_changes
 from tests.synthetic import fill
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -125,6 +127,12 @@ request = function()
   return wrk.format("GET", "/log/tile/{kind}" .. tile_path(math.random(0, {tiles} - 1)))
 end
 """
+# a page of 100 changes of the feed from a random cursor (each licence's issue is one)
+CHANGE_FEED = """
+request = function()
+  return wrk.format("GET", "/api/v1/changes?limit=100&after=" .. math.random(0, {events} - 100))
+end
+"""
 INCLUSION = """
 request = function()
   return wrk.format("GET", "/api/v1/log/proof/inclusion?seq=" .. math.random(1, {events}))
@@ -147,6 +155,7 @@ RATIOS = (
     ("full tile", "bare JSON", 0.8),
     ("entry bundle", "bare JSON", 0.8),
     ("inclusion proof", "status lookup", 0.5),
+    ("change feed", "bare JSON", 0.3),
 )
 # ceilings that are the registry's own routes, or the registry as it wrote before the tree
 _WRITES = ("bare two-row insert", "issue without the tree", "suspend/resume without the tree")
@@ -243,6 +252,8 @@ def prepare(url: str, licences: int) -> str:
     )  # fmt: skip
     engine = sa.create_engine(database_url(url))
     fill(engine, licences, licences=licences)
+    with engine.begin() as connection:  # the change feed of the trail loaded in bulk
+        build_changes(connection, Policy())
     with engine.begin() as connection:
         for table in ("bench_writes_a", "bench_writes_b"):
             key = "INTEGER PRIMARY KEY" if url.startswith("sqlite") else "BIGSERIAL PRIMARY KEY"
@@ -312,6 +323,7 @@ def measure(
                 "full tile": (registry.url, FULL_TILE.format(kind="0/", tiles=tiles)),
                 "entry bundle": (registry.url, FULL_TILE.format(kind="entries/", tiles=tiles)),
                 "inclusion proof": (registry.url, INCLUSION.format(events=licences)),
+                "change feed": (registry.url, CHANGE_FEED.format(events=licences)),
             }
             ceilings = {
                 "bare JSON": (bare.url + "/bare/json", ""),

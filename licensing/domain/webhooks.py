@@ -54,6 +54,7 @@ class WebhookSettings:
     log_keep: int = 1000
     poll: float = 0.25  # seconds between two looks for new changes
     batch: int = 100  # changes read at a time per subscription
+    senders: int = 16  # subscriptions' batches sent side by side, in one delivery process
 
 
 @dataclass(frozen=True)

@@ -34,8 +34,9 @@ import ssl
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
-from datetime import timedelta
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Connection, Table, func, select, text
@@ -201,31 +202,42 @@ def signed_headers(secret: str, message_id: str, body: bytes) -> dict[str, str]:
 # --- the delivery log -----------------------------------------------------------------------
 
 
-def _log_attempt(
-    write: Write, row: Subscription, keep: int, seq: int, message_id: str, outcome: str,
-    answer: Answer,
-) -> dict[str, Any]:  # fmt: skip
-    """Queue the attempt into the subscription's ring of `keep` slots; the subscription's new
-    `logged` count, for its own update."""
-    slot = row.logged % keep
-    values = {
-        "attempt": row.logged + 1,
-        "seq": seq,
-        "webhook_id": message_id,
-        "at": write.now,
-        "outcome": outcome,
-        "status": answer.status,
-        "duration_ms": answer.duration_ms,
-        "error": answer.error,
-    }
-    if row.logged < keep:
-        write.insert(_DELIVERIES, {"subscription_id": row.id, "slot": slot, **values})
-    else:
-        write.update(_DELIVERIES, {"subscription_id": row.id, "slot": slot}, values)
-    return {"logged": row.logged + 1}
+def _log_attempts(
+    write: Write, subscription_id: str, logged: int, keep: int, attempts: list[_Attempt]
+) -> int:
+    """Queue the attempts into the subscription's ring of `keep` slots (attempt n in slot n
+    modulo keep; those a longer round pushes out of the ring are not written); the subscription's
+    new count of attempts logged."""
+    first = max(0, len(attempts) - keep)
+    for n, attempt in enumerate(attempts[first:], start=logged + first):
+        slot = n % keep
+        values = {
+            "attempt": n + 1,
+            "seq": attempt.seq,
+            "webhook_id": attempt.message_id,
+            "at": attempt.at,
+            "outcome": attempt.outcome,
+            "status": attempt.answer.status,
+            "duration_ms": attempt.answer.duration_ms,
+            "error": attempt.answer.error,
+        }
+        if logged > slot:  # an earlier round filled this slot
+            write.update(_DELIVERIES, {"subscription_id": subscription_id, "slot": slot}, values)
+        else:
+            write.insert(_DELIVERIES, {"subscription_id": subscription_id, "slot": slot, **values})
+    return logged + len(attempts)
 
 
 # --- a round --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Attempt:
+    seq: int
+    message_id: str
+    outcome: str  # delivered, failed, gone, test
+    answer: Answer
+    at: datetime
 
 
 @dataclass(frozen=True)
@@ -234,6 +246,20 @@ class Outcome:
     delivered: int = 0
     failed: int = 0
     detail: str = ""
+
+
+@dataclass
+class _Batch:
+    """One subscription's part of a round: the changes it follows after its cursor (read before
+    any is sent), how far it read, and what sending them gave."""
+
+    id: str
+    url: str
+    secret: str
+    cursor: int  # as read: the write records only onto a subscription still there
+    due: list[Any]  # (seq, item) of the changes it follows, oldest first
+    scanned: int  # the last seq read
+    attempts: list[_Attempt] = field(default_factory=list)
 
 
 class Claims:
@@ -276,54 +302,44 @@ def deliver_round(
     send: Post | None = None,
     jitter: Callable[[], float] = random.random,
 ) -> list[Outcome]:
-    """One round: every due, active subscription not served by another process, a batch each."""
+    """One round: every due, active subscription that no other process serves, a batch each.
+    The batches are sent side by side (each in order, stopping at its first failure), and what
+    they gave is recorded in one write: the receivers' answers overlap, and the commits do not
+    add up (each would wait for the chain head and its own flush)."""
     send = send or (lambda url, headers, body: post(url, headers, body, settings))
     now = clock.now()
     due = db.session.scalars(
-        select(Subscription.id)
+        select(Subscription)
         .where(Subscription.status == ACTIVE, Subscription.deleted_at.is_(None))
         .where((Subscription.next_attempt_at.is_(None)) | (Subscription.next_attempt_at <= now))
-        .order_by(Subscription.next_attempt_at.is_not(None), Subscription.id)
+        .order_by(Subscription.id)
     ).all()
-    db.session.commit()  # end the read: each subscription is read afresh once claimed
-    outcomes = []
-    for subscription_id in due:
-        if not claims.take(subscription_id):
-            continue  # another process is serving it
-        try:
-            outcomes.append(_serve(subscription_id, box, settings, send, jitter))
-        except Exception as error:  # one subscription's trouble is never the others'
-            log.exception("subscription %s", subscription_id)
-            outcomes.append(Outcome(subscription_id, detail=f"{type(error).__name__}: {error}"))
-        finally:
-            db.session.rollback()
-            claims.release(subscription_id)
-    return outcomes
+    claimed = [row for row in due if claims.take(row.id)]
+    try:
+        batches, outcomes = [], []
+        for row in claimed:
+            try:
+                batch = _batch(row, box, settings)
+            except ValueError as error:  # its secret cannot be opened
+                _note(row.id, str(error))
+                outcomes.append(Outcome(row.id, detail=str(error)))
+                continue
+            if batch is not None:
+                batches.append(batch)
+        db.session.commit()  # end the reads: nothing is held while the receivers answer
+        if batches:
+            with ThreadPoolExecutor(max_workers=min(settings.senders, len(batches))) as pool:
+                list(pool.map(lambda batch: _send(batch, send), batches))
+            outcomes += _record(batches, settings, jitter)
+        return outcomes
+    finally:
+        db.session.rollback()
+        for row in claimed:
+            claims.release(row.id)
 
 
-def _fresh(subscription_id: str) -> Subscription | None:
-    return db.session.scalars(
-        select(Subscription)
-        .where(Subscription.id == subscription_id)
-        .execution_options(populate_existing=True)
-    ).one_or_none()
-
-
-def _serve(
-    subscription_id: str,
-    box: SecretBox,
-    settings: WebhookSettings,
-    send: Post,
-    jitter: Callable[[], float],
-) -> Outcome:
-    """Deliver the subscription's next batch, in order, stopping at the first failure."""
-    row = _fresh(subscription_id)
-    now = clock.now()
-    if row is None or row.status != ACTIVE or row.deleted_at is not None:
-        return Outcome(subscription_id, detail="not active")
-    if row.next_attempt_at is not None and row.next_attempt_at > now:
-        return Outcome(subscription_id, detail="not due")
-    follows, actions = follows_of_row(row), json.loads(row.actions)
+def _batch(row: Subscription, box: SecretBox, settings: WebhookSettings) -> _Batch | None:
+    """The subscription's changes after its cursor, read a batch at a time; None when none."""
     changes = db.session.execute(
         select(_CHANGES.c.seq, _CHANGES.c.licence, _CHANGES.c.holder_bin, _CHANGES.c.region,
                _CHANGES.c.action, _CHANGES.c.item)
@@ -331,101 +347,103 @@ def _serve(
         .order_by(_CHANGES.c.seq)
         .limit(settings.batch)
     ).all()  # fmt: skip
-    db.session.commit()
-    try:
-        secret = box.open(row.id, row.secret)
-    except ValueError as error:
-        _note(row, str(error))
-        return Outcome(subscription_id, detail=str(error))
-    delivered, passed = 0, row.cursor
-    for change in changes:
-        facts = ChangeFacts(change.licence, change.holder_bin, change.region, change.action)
-        if not matches(follows, actions, facts):
-            passed = change.seq
-            continue
-        message_id = webhook_id(row.id, change.seq)
-        body = change_payload(row.id, change.item)
-        answer = send(row.url, signed_headers(secret, message_id, body), body)
-        row = _after_attempt(row, settings, change.seq, passed, message_id, answer, jitter)
-        if row is None:
-            return Outcome(subscription_id, delivered, detail="changed meanwhile")
-        if not answer.ok:
-            return Outcome(subscription_id, delivered, 1, answer.error or "")
-        delivered, passed = delivered + 1, change.seq
-    if passed != row.cursor:  # only changes it does not follow were left: pass them
-        _advance(row, passed)
-    return Outcome(subscription_id, delivered)
-
-
-def _after_attempt(
-    row: Subscription,
-    settings: WebhookSettings,
-    seq: int,
-    passed: int,
-    message_id: str,
-    answer: Answer,
-    jitter: Callable[[], float],
-) -> Subscription | None:
-    """Record the attempt, and move the subscription on: its cursor to `seq` after a 2xx, or
-    past the changes it does not follow (`passed`) and on to the next retry otherwise. None when
-    the subscription changed meanwhile (paused, redelivered, deleted): the next round reads it
-    again."""
-    if answer.ok:
-        outcome = "delivered"
-        values: dict[str, Any] = {
-            "cursor": seq,
-            "attempts": 0,
-            "next_attempt_at": None,
-            "last_error": None,
-            "last_delivered_at": clock.now(),
-            "delivered": row.delivered + 1,
-        }
-    else:
-        attempts = row.attempts + 1
-        wait = next_wait(attempts, settings.schedule, answer.retry_after, jitter())
-        outcome, status = "failed", ACTIVE
-        if answer.status == 410:
-            outcome, status = "gone", DISABLED
-        elif wait is None:
-            status = FAILING
-        values = {
-            "cursor": passed,
-            "attempts": attempts,
-            "next_attempt_at": None if wait is None else clock.now() + timedelta(seconds=wait),
-            "last_error": answer.error,
-            "status": status,
-            "failed": row.failed + 1,
-        }
-        log.warning("subscription %s, seq %d: %s", row.id, seq, answer.error)
-    try:
-        with write_transaction() as write:
-            values.update(_log_attempt(write, row, settings.log_keep, seq, message_id, outcome,
-                                       answer))  # fmt: skip
-            values["updated_at"] = write.now
-            write.update(
-                SUBSCRIPTIONS, {"id": row.id, "cursor": row.cursor, "status": ACTIVE}, values
-            )
-    except ConcurrentChange:
+    if not changes:
         return None
-    return _fresh(row.id)
+    follows, actions = follows_of_row(row), json.loads(row.actions)
+    wanted = [
+        (change.seq, change.item)
+        for change in changes
+        if matches(follows, actions, ChangeFacts(change.licence, change.holder_bin,
+                                                 change.region, change.action))
+    ]  # fmt: skip
+    secret = box.open(row.id, row.secret) if wanted else ""
+    return _Batch(row.id, row.url, secret, row.cursor, wanted, changes[-1].seq)
 
 
-def _advance(row: Subscription, cursor: int) -> None:
-    try:
-        with write_transaction() as write:
-            write.update(
-                SUBSCRIPTIONS,
-                {"id": row.id, "cursor": row.cursor, "status": ACTIVE},
-                {"cursor": cursor, "updated_at": write.now},
+def _send(batch: _Batch, send: Post) -> None:
+    """Post the batch's changes in order, up to the first that fails (in a sender thread: no
+    database here)."""
+    for seq, item in batch.due:
+        message_id = webhook_id(batch.id, seq)
+        body = change_payload(batch.id, item)
+        try:
+            answer = send(batch.url, signed_headers(batch.secret, message_id, body), body)
+        except Exception as error:  # a sender's own failure is the delivery's, never the round's
+            answer = Answer(None, 0, f"{type(error).__name__}: {error}"[:MAX_ERROR])
+        outcome = "delivered" if answer.ok else "gone" if answer.status == 410 else "failed"
+        batch.attempts.append(_Attempt(seq, message_id, outcome, answer, clock.now()))
+        if not answer.ok:
+            log.warning("subscription %s, seq %d: %s", batch.id, seq, answer.error)
+            return
+
+
+def _record(
+    batches: list[_Batch], settings: WebhookSettings, jitter: Callable[[], float]
+) -> list[Outcome]:
+    """Each batch's attempts and where its subscription stands now, in one write. A subscription
+    paused, redelivered or deleted since it was read is left as it now is (its attempts are still
+    logged): the head's lock, taken first, keeps it so until commit."""
+    outcomes = []
+    with write_transaction() as write:
+        rows = {
+            row.id: row
+            for row in write.session.execute(
+                select(Subscription.id, Subscription.cursor, Subscription.status,
+                       Subscription.attempts, Subscription.logged, Subscription.delivered,
+                       Subscription.failed, Subscription.deleted_at)
+                .where(Subscription.id.in_([batch.id for batch in batches]))
             )
-    except ConcurrentChange:
-        pass
+        }  # fmt: skip
+        for batch in batches:
+            row = rows[batch.id]
+            values: dict[str, Any] = {
+                "logged": _log_attempts(write, batch.id, row.logged, settings.log_keep,
+                                        batch.attempts),
+                "updated_at": write.now,
+            }  # fmt: skip
+            still = row.cursor == batch.cursor and row.status == ACTIVE and row.deleted_at is None
+            if still:
+                values.update(_moved(batch, row, settings, jitter, write.now))
+            write.update(SUBSCRIPTIONS, {"id": batch.id}, values)
+            delivered = sum(1 for a in batch.attempts if a.answer.ok)
+            failed = len(batch.attempts) - delivered
+            last = batch.attempts[-1].answer.error if failed else ""
+            outcomes.append(Outcome(batch.id, delivered, failed, last or ""))
+    return outcomes
 
 
-def _note(row: Subscription, error: str) -> None:
+def _moved(
+    batch: _Batch, row: Any, settings: WebhookSettings, jitter: Callable[[], float],
+    now: datetime,
+) -> dict[str, Any]:  # fmt: skip
+    """The subscription after its batch: the cursor past everything delivered or not followed,
+    up to the first failure; the retry of that one scheduled."""
+    delivered = [a for a in batch.attempts if a.answer.ok]
+    values: dict[str, Any] = {"delivered": row.delivered + len(delivered)}
+    if delivered:
+        values["last_delivered_at"] = delivered[-1].at
+    failure = batch.attempts[-1] if batch.attempts and not batch.attempts[-1].answer.ok else None
+    if failure is None:
+        values.update(cursor=batch.scanned, attempts=0, next_attempt_at=None, last_error=None)
+        return values
+    attempts = (0 if delivered else row.attempts) + 1
+    wait = next_wait(attempts, settings.schedule, failure.answer.retry_after, jitter())
+    status = DISABLED if failure.outcome == "gone" else FAILING if wait is None else ACTIVE
+    values.update(
+        cursor=failure.seq - 1,  # everything before it was delivered or is not followed
+        attempts=attempts,
+        next_attempt_at=None if wait is None else now + timedelta(seconds=wait),
+        last_error=failure.answer.error,
+        status=status,
+        failed=row.failed + 1,
+    )
+    return values
+
+
+def _note(subscription_id: str, error: str) -> None:
     try:
         with write_transaction() as write:
-            write.update(SUBSCRIPTIONS, {"id": row.id}, {"last_error": error[:MAX_ERROR]})
+            write.update(SUBSCRIPTIONS, {"id": subscription_id}, {"last_error": error[:MAX_ERROR]})
     except ConcurrentChange:
         pass
 
@@ -452,8 +470,7 @@ def run(
                 db.session.remove()
             if on_round is not None:
                 on_round(outcomes)
-            busy = any(o.delivered or o.failed for o in outcomes)
-            if not busy:
+            if not any(o.delivered or o.failed for o in outcomes):
                 stop.wait(settings.poll)
     finally:
         claims.close()
@@ -467,24 +484,22 @@ def send_test(app: Any, actor: Actor, subscription_id: str) -> dict[str, Any]:
     changing nothing of its cursor or retries."""
     view = get(actor, subscription_id)
     settings: WebhookSettings = app.config["LICENSING_WEBHOOKS"]
-    row = _fresh(view.id)
+    row = db.session.get(Subscription, view.id)
     assert row is not None
     secret = secret_box(app).open(row.id, row.secret)
     message_id = f"{row.id}-test-{int(time.time() * 1000)}"
     body = payload("webhook.test", row.id, {"cursor": row.cursor})
+    db.session.commit()
     answer = post(row.url, signed_headers(secret, message_id, body), body, settings)
-    outcome = "test" if answer.ok else "failed"
+    attempt = _Attempt(0, message_id, "test" if answer.ok else "failed", answer, clock.now())
     with write_transaction() as write:
-        logged = _log_attempt(write, row, settings.log_keep, 0, message_id, outcome, answer)
-        write.update(SUBSCRIPTIONS, {"id": row.id}, logged)
-    return {
-        "attempt": logged["logged"],
-        "seq": 0,
-        "webhook_id": message_id,
-        "at": write.now,
-        "outcome": outcome,
-        **{k: v for k, v in asdict(answer).items() if k in ("status", "duration_ms", "error")},
-    }
+        logged = write.session.scalar(select(Subscription.logged).where(Subscription.id == view.id))
+        assert logged is not None
+        count = _log_attempts(write, view.id, logged, settings.log_keep, [attempt])
+        write.update(SUBSCRIPTIONS, {"id": view.id}, {"logged": count})
+    return {"attempt": count, "seq": 0, "webhook_id": message_id, "at": attempt.at,
+            "outcome": attempt.outcome, "status": answer.status,
+            "duration_ms": answer.duration_ms, "error": answer.error}  # fmt: skip
 
 
 # --- health, for the metrics --------------------------------------------------------------------
