@@ -308,16 +308,27 @@ def deliver_round(
     add up (each would wait for the chain head and its own flush)."""
     send = send or (lambda url, headers, body: post(url, headers, body, settings))
     now = clock.now()
-    due = db.session.scalars(
-        select(Subscription)
-        .where(Subscription.status == ACTIVE, Subscription.deleted_at.is_(None))
-        .where((Subscription.next_attempt_at.is_(None)) | (Subscription.next_attempt_at <= now))
-        .order_by(Subscription.id)
-    ).all()
-    claimed = [row for row in due if claims.take(row.id)]
+    is_due = (
+        Subscription.status == ACTIVE,
+        Subscription.deleted_at.is_(None),
+        (Subscription.next_attempt_at.is_(None)) | (Subscription.next_attempt_at <= now),
+    )
+    due = db.session.scalars(select(Subscription.id).where(*is_due)).all()
+    claimed = [subscription_id for subscription_id in due if claims.take(subscription_id)]
     try:
+        # read again once claimed: a process that served one a moment ago has moved its cursor
+        rows = (
+            db.session.scalars(
+                select(Subscription)
+                .where(Subscription.id.in_(claimed), *is_due)
+                .order_by(Subscription.id)
+                .execution_options(populate_existing=True)
+            ).all()
+            if claimed
+            else []
+        )
         batches, outcomes = [], []
-        for row in claimed:
+        for row in rows:
             try:
                 batch = _batch(row, box, settings)
             except ValueError as error:  # its secret cannot be opened
@@ -334,8 +345,8 @@ def deliver_round(
         return outcomes
     finally:
         db.session.rollback()
-        for row in claimed:
-            claims.release(row.id)
+        for subscription_id in claimed:
+            claims.release(subscription_id)
 
 
 def _batch(row: Subscription, box: SecretBox, settings: WebhookSettings) -> _Batch | None:
