@@ -24,6 +24,7 @@ from licensing.domain.decider import LicenceEvent, LicenceState, evolve
 from licensing.domain.decisions import decision_from_data
 from licensing.domain.policy import Policy
 from licensing.domain.timestamps import format_utc, parse_utc
+from licensing.fastpaths.single_read import SingleRead
 from licensing.models import ChainHead, Change
 from licensing.services.results import LicenceView, PublicLicenceView
 from licensing.services.transaction import Write
@@ -121,21 +122,30 @@ class FeedPage:
 
 
 _HEAD = select(ChainHead.seq).where(ChainHead.id == 1)
+_HEAD_TABLE = ChainHead.__table__
 
 
-def _page_query(licence: bool, region: bool) -> Any:
-    query = select(CHANGES.c.seq, CHANGES.c.item).where(
-        CHANGES.c.seq > bindparam("after"), CHANGES.c.seq <= bindparam("head")
-    )
+def _page_read(licence: bool, region: bool) -> SingleRead:
+    """The page as one statement: the head, and the changes after the cursor up to it (a LEFT
+    JOIN, so the head comes back even when no change does). One statement sees one committed
+    state: every event up to the head it reads is there (events commit in seq order, each with
+    the head), so a cursor moved past the last item to the head skips nothing."""
+    joined = (CHANGES.c.seq > bindparam("after")) & (CHANGES.c.seq <= _HEAD_TABLE.c.seq)
     if licence:
-        query = query.where(CHANGES.c.licence == bindparam("licence"))
+        joined &= CHANGES.c.licence == bindparam("licence")
     if region:
-        query = query.where(CHANGES.c.region == bindparam("region"))
-    return query.order_by(CHANGES.c.seq).limit(bindparam("limit"))
+        joined &= CHANGES.c.region == bindparam("region")
+    return SingleRead(
+        select(_HEAD_TABLE.c.seq.label("head"), CHANGES.c.seq, CHANGES.c.item)
+        .select_from(_HEAD_TABLE.outerjoin(CHANGES, joined))
+        .where(_HEAD_TABLE.c.id == 1)
+        .order_by(CHANGES.c.seq)
+        .limit(bindparam("limit"))
+    )
 
 
-# built once per combination of filters, so SQLAlchemy compiles each once
-_PAGES = {(lic, reg): _page_query(lic, reg) for lic in (False, True) for reg in (False, True)}
+# built once per combination of filters, so each is compiled once
+_PAGES = {(lic, reg): _page_read(lic, reg) for lic in (False, True) for reg in (False, True)}
 
 
 def page(
@@ -144,18 +154,17 @@ def page(
     licence: str | None = None,
     region: str | None = None,
 ) -> FeedPage:
-    """The changes after the cursor `after`, oldest first, at most `limit`. The head is read
-    first: the events up to it are all committed (they commit in seq order, with the head), so a
-    cursor moved past the last item to the head skips nothing."""
-    with Session(public_read_engine()) as session, session.begin():
-        head = session.execute(_HEAD).scalar_one()
-        rows = session.execute(
-            _PAGES[(licence is not None, region is not None)],
-            {"after": after, "head": head, "licence": licence, "region": region, "limit": limit},
-        ).all()
+    """The changes after the cursor `after`, oldest first, at most `limit`."""
+    parameters: dict[str, Any] = {"after": after, "limit": limit}
+    if licence is not None:
+        parameters["licence"] = licence
+    if region is not None:
+        parameters["region"] = region
+    rows = _PAGES[(licence is not None, region is not None)].rows(**parameters)
+    items = [row.item for row in rows if row.item is not None]
     # a short page means nothing more up to the head: continue from there
-    cursor = rows[-1].seq if len(rows) == limit else max(head, after)
-    return FeedPage([row.item for row in rows], cursor)
+    cursor = rows[-1].seq if len(items) == limit else max(rows[0].head, after)
+    return FeedPage(items, cursor)
 
 
 def head_seq(session: Session) -> int:
