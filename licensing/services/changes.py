@@ -126,22 +126,20 @@ _HEAD_TABLE = ChainHead.__table__
 
 
 def _page_read(licence: bool, region: bool) -> SingleRead:
-    """The page as one statement: the head, and the changes after the cursor up to it (a LEFT
-    JOIN, so the head comes back even when no change does). One statement sees one committed
-    state: every event up to the head it reads is there (events commit in seq order, each with
-    the head), so a cursor moved past the last item to the head skips nothing."""
-    joined = (CHANGES.c.seq > bindparam("after")) & (CHANGES.c.seq <= _HEAD_TABLE.c.seq)
-    if licence:
-        joined &= CHANGES.c.licence == bindparam("licence")
-    if region:
-        joined &= CHANGES.c.region == bindparam("region")
-    return SingleRead(
-        select(_HEAD_TABLE.c.seq.label("head"), CHANGES.c.seq, CHANGES.c.item)
-        .select_from(_HEAD_TABLE.outerjoin(CHANGES, joined))
-        .where(_HEAD_TABLE.c.id == 1)
-        .order_by(CHANGES.c.seq)
-        .limit(bindparam("limit"))
+    """The page as one statement: the changes after the cursor up to the head, each row with
+    the head. One statement sees one committed state: every event up to the head it reads is
+    there (events commit in seq order, each with the head), so a cursor moved past the last item
+    to the head skips nothing. The head is a scalar subquery, read once, so the changes are an
+    index range scan that the LIMIT stops."""
+    head = select(_HEAD_TABLE.c.seq).where(_HEAD_TABLE.c.id == 1).scalar_subquery()
+    query = select(head.label("head"), CHANGES.c.seq, CHANGES.c.item).where(
+        CHANGES.c.seq > bindparam("after"), CHANGES.c.seq <= head
     )
+    if licence:
+        query = query.where(CHANGES.c.licence == bindparam("licence"))
+    if region:
+        query = query.where(CHANGES.c.region == bindparam("region"))
+    return SingleRead(query.order_by(CHANGES.c.seq).limit(bindparam("limit")))
 
 
 # built once per combination of filters, so each is compiled once
@@ -161,10 +159,13 @@ def page(
     if region is not None:
         parameters["region"] = region
     rows = _PAGES[(licence is not None, region is not None)].rows(**parameters)
-    items = [row.item for row in rows if row.item is not None]
-    # a short page means nothing more up to the head: continue from there
-    cursor = rows[-1].seq if len(items) == limit else max(rows[0].head, after)
-    return FeedPage(items, cursor)
+    items = [row.item for row in rows]
+    if len(items) == limit:
+        return FeedPage(items, rows[-1].seq)
+    # a short page means nothing more up to the head it was read with: continue from there (an
+    # empty page continues from where it began: a head read apart from it could be ahead of a
+    # change committed meanwhile)
+    return FeedPage(items, max(rows[0].head, after) if rows else after)
 
 
 def head_seq(session: Session) -> int:
