@@ -11,7 +11,6 @@ the one before."""
 
 from __future__ import annotations
 
-import json
 import os
 import statistics
 import subprocess
@@ -150,5 +149,4 @@ def run(postgres_url: str, subscriptions: int, changes: int) -> list[tuple[str, 
                 f"{result['p90'] * 1000:.0f} ms, max {result['max'] * 1000:.0f} ms",
                 f"median **{result['median'] * 1000:.0f} ms** (< 1 s)",
             ))  # fmt: skip
-    print(json.dumps(rows, ensure_ascii=False))
     return rows
