@@ -3,8 +3,9 @@ the cursor advanced only after a 2xx (at-least-once; receivers deduplicate by `w
 
 This runs in a process of its own (`flask --app licensing deliveries run`), never in a write: a
 receiver that is slow or down delays only its own subscription. Everything the process knows is
-in the database (the cursors, the retry state, the log), so a process killed mid-delivery loses
-nothing: the next one delivers the same change again, under the same webhook-id.
+in the database (the cursors, the retry state, the log), so a process killed mid-round loses
+nothing: the next one sends again what it had sent but not recorded (a batch at most per
+subscription), under the same webhook-ids.
 
 Several processes may run at once on PostgreSQL. Each takes a subscription for one batch with a
 session-level advisory lock (`pg_try_advisory_lock`) on a connection of its own, skipping any
