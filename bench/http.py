@@ -29,7 +29,9 @@ import sqlalchemy as sa
 
 from licensing import create_app
 from licensing.config import database_url
+from licensing.domain.policy import Policy
 from licensing.services import document_signing, tokens
+from licensing.services.changes import build_changes
 from tests.synthetic import fill
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -134,6 +136,13 @@ request = function()
 end
 """
 EXTRACTED = 5  # licences whose extracts the case asks for
+
+# a page of 100 changes of the feed from a random cursor (each licence's issue is one)
+CHANGE_FEED = """
+request = function()
+  return wrk.format("GET", "/api/v1/changes?limit=100&after=" .. math.random(0, {events} - 100))
+end
+"""
 INCLUSION = """
 request = function()
   return wrk.format("GET", "/api/v1/log/proof/inclusion?seq=" .. math.random(1, {events}))
@@ -161,6 +170,7 @@ RATIOS = (
     ("extract", "status lookup", None),
     ("statistics", "status lookup", None),
     ("statistics page", "status lookup", None),
+    ("change feed", "bare JSON", 0.3),
 )
 # ceilings that are the registry's own routes, or the registry as it wrote before the tree
 _WRITES = ("bare two-row insert", "issue without the tree", "suspend/resume without the tree")
@@ -257,6 +267,8 @@ def prepare(url: str, licences: int) -> str:
     )  # fmt: skip
     engine = sa.create_engine(database_url(url))
     fill(engine, licences, licences=licences)
+    with engine.begin() as connection:  # the change feed of the trail loaded in bulk
+        build_changes(connection, Policy())
     with engine.begin() as connection:
         for table in ("bench_writes_a", "bench_writes_b"):
             key = "INTEGER PRIMARY KEY" if url.startswith("sqlite") else "BIGSERIAL PRIMARY KEY"
@@ -337,6 +349,7 @@ def measure(
                 "extract": (registry.url, EXTRACT.format(count=EXTRACTED)),
                 "statistics": (registry.url + "/api/v1/statistics", ""),
                 "statistics page": (registry.url + "/statistics", ""),
+                "change feed": (registry.url, CHANGE_FEED.format(events=licences)),
             }
             ceilings = {
                 "bare JSON": (bare.url + "/bare/json", ""),

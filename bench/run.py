@@ -1,6 +1,6 @@
 """The registry's speed, as ratios against baselines measured in the same run.
 
-    python -m bench.run [--part all|http|trail] [--events 1000000] [--licences 100000]
+    python -m bench.run [--part all|http|trail|deliveries] [--events 1000000] [--licences 100000]
 
 Needs PostgreSQL (and wrk for the HTTP part). The HTTP part (bench/http.py) rebuilds
 `licensing_bench_http` and a scratch SQLite file with 100,000 licences and measures the public
@@ -16,6 +16,9 @@ bare Flask routes (--cases picks some of them). The trail part rebuilds the data
 - verify-export: events/s of checking the NDJSON file against bare SHA-256 chaining over the same
   lines' bytes (prev = sha256(prev + line)); target >= 0.5.
 - audit verify: seconds to walk the chain in the database and replay the register; target < 10 s.
+
+The deliveries part (bench/deliveries.py) measures commit to webhook delivery with one delivery
+process and 100 subscriptions; target: under 1 s at the median.
 """
 
 from __future__ import annotations
@@ -34,7 +37,7 @@ from pathlib import Path
 import psycopg
 import sqlalchemy as sa
 
-from bench import http
+from bench import deliveries, http
 from licensing import create_app
 from licensing.config import database_url
 from licensing.fastpaths.trail_parallel import check_export
@@ -139,7 +142,12 @@ def main() -> None:
     parser.add_argument("--database-url", default="postgresql://127.0.0.1/licensing_bench")
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--keep", action="store_true", help="reuse the database as it is")
-    parser.add_argument("--part", choices=("all", "http", "trail"), default="all")
+    parser.add_argument("--part", choices=("all", "http", "trail", "deliveries"), default="all")
+    parser.add_argument("--subscriptions", type=int, default=100, help="for the deliveries part")
+    parser.add_argument("--changes", type=int, default=30, help="for the deliveries part")
+    parser.add_argument(
+        "--deliveries-database-url", default="postgresql://127.0.0.1/licensing_bench_deliveries"
+    )
     parser.add_argument("--licences", type=int, default=100_000)
     parser.add_argument("--seconds", type=int, default=5, help="of load per HTTP measurement")
     parser.add_argument("--rounds", type=int, default=3, help="of each HTTP case and its ceiling")
@@ -168,6 +176,11 @@ def main() -> None:
             print(f"| {' | '.join(row)} |")
     if args.part in ("all", "trail"):
         trail(args)
+    if args.part in ("all", "deliveries"):
+        rows = deliveries.run(args.deliveries_database_url, args.subscriptions, args.changes)
+        print("| measure | figures | result |\n| --- | --- | --- |")
+        for row in rows:
+            print(f"| {' | '.join(row)} |")
 
 
 def trail(args: argparse.Namespace) -> None:

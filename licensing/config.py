@@ -19,6 +19,7 @@ from licensing.domain.roles import ROLES
 from licensing.domain.signin import SignInPolicy
 from licensing.domain.statement_rules import StatementRules
 from licensing.domain.transparency import LogSettings, default_origin, parse_witnesses
+from licensing.domain.webhooks import RETRY_SCHEDULE, WebhookSettings
 
 PREFIX = "LICENSING_"
 _REASON_CODE = re.compile(r"[a-z][a-z0-9_]{0,63}")
@@ -130,6 +131,19 @@ SETTINGS = (
     Setting("OPEN_DATA_DIR", "<instance>/open-data",
             "where `open-data export` writes the register's snapshots and `/open-data/` serves"
             " them from"),
+
+    Setting("WEBHOOKS_ALLOW_HOSTS", "none",
+            "comma-separated hosts webhooks may reach over http and at any address (trials and"
+            " tests, e.g. 127.0.0.1); every other endpoint must be https at a public address"),
+    Setting("SUBSCRIPTIONS_PER_TOKEN", "100", "most webhook subscriptions one token may keep"),
+    Setting("WEBHOOKS_RETRY_SCHEDULE", ",".join(str(s) for s in RETRY_SCHEDULE),
+            "seconds before each attempt of a delivery (Standard Webhooks' schedule: about three"
+            " days); after the last the subscription is failing"),
+    Setting("WEBHOOKS_CONNECT_TIMEOUT", "5", "seconds a delivery may take to connect"),
+    Setting("WEBHOOKS_TIMEOUT", "15", "seconds a whole delivery attempt may take"),
+    Setting("DELIVERIES_LOG_KEEP", "1000", "delivery attempts kept in each subscription's log"),
+    Setting("DELIVERIES_POLL_MS", "250",
+            "milliseconds between two looks of the delivery process for new changes"),
 )  # fmt: skip
 
 
@@ -182,6 +196,7 @@ def load(instance_path: str, overrides: Mapping[str, Any] | None = None) -> dict
         if raw["DOCUMENT_TSA_URL"].strip() in ("", "none")
         else raw["DOCUMENT_TSA_URL"].strip(),
         "LICENSING_OPEN_DATA_DIR": raw["OPEN_DATA_DIR"],
+        "LICENSING_WEBHOOKS": _webhooks(raw),
         "LICENSING_STATEMENTS": StatementRules(
             issuer=raw["STATEMENT_ISSUER"],
             validity=timedelta(hours=_integer(raw, "STATEMENT_VALIDITY_HOURS", minimum=1)),
@@ -261,6 +276,35 @@ def security_contacts(value: str) -> tuple[str, ...]:
                 f"{PREFIX}SECURITY_CONTACT: {contact!r} is neither a mailto: nor an https: URI"
             )
     return contacts
+
+
+def _webhooks(raw: Mapping[str, str]) -> WebhookSettings:
+    hosts = frozenset(
+        host.strip().lower().strip("[]")
+        for host in raw["WEBHOOKS_ALLOW_HOSTS"].split(",")
+        if host.strip() and host.strip() != "none"
+    )
+    try:
+        schedule = tuple(int(part) for part in raw["WEBHOOKS_RETRY_SCHEDULE"].split(","))
+    except ValueError:
+        raise ConfigError(
+            f"{PREFIX}WEBHOOKS_RETRY_SCHEDULE must be whole seconds separated by commas"
+        ) from None
+    if not schedule or any(wait < 0 for wait in schedule):
+        raise ConfigError(f"{PREFIX}WEBHOOKS_RETRY_SCHEDULE must list waits of 0 s or more")
+    connect = _integer(raw, "WEBHOOKS_CONNECT_TIMEOUT", minimum=1)
+    total = _integer(raw, "WEBHOOKS_TIMEOUT", minimum=1)
+    if total < connect:
+        raise ConfigError(f"{PREFIX}WEBHOOKS_TIMEOUT must be at least the connect timeout")
+    return WebhookSettings(
+        allow_hosts=hosts,
+        per_token=_integer(raw, "SUBSCRIPTIONS_PER_TOKEN", minimum=1),
+        schedule=schedule,
+        connect_timeout=float(connect),
+        timeout=float(total),
+        log_keep=_integer(raw, "DELIVERIES_LOG_KEEP", minimum=1),
+        poll=_integer(raw, "DELIVERIES_POLL_MS", minimum=1) / 1000,
+    )
 
 
 def database_url(url: str) -> str:

@@ -16,7 +16,7 @@ from prometheus_client import (
     generate_latest,
     multiprocess,
 )
-from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.registry import Collector
 
 __all__ = ["CONTENT_TYPE_LATEST", "exposition"]
@@ -82,7 +82,51 @@ class ChainHead(Collector):
             )
 
 
-def exposition(read_seq: object) -> bytes:
+class Deliveries(Collector):
+    """Webhook deliveries by outcome, subscriptions by status, and each live subscription's lag
+    (the head's seq minus its cursor) and the age of its oldest undelivered event: read from the
+    database at scrape time, as the delivery processes write it."""
+
+    def __init__(self, read_figures: object) -> None:
+        self.read_figures = read_figures
+
+    def collect(self):  # type: ignore[no-untyped-def]
+        figures = self.read_figures()  # type: ignore[operator]
+        if figures is None:
+            return
+        outcomes = CounterMetricFamily(
+            "licensing_webhook_deliveries",
+            "Webhook delivery attempts, by outcome",
+            labels=["outcome"],
+        )
+        for outcome, count in figures.outcomes.items():
+            outcomes.add_metric([outcome], count)
+        yield outcomes
+        statuses = GaugeMetricFamily(
+            "licensing_subscriptions", "Webhook subscriptions, by status", labels=["status"]
+        )
+        for status, count in figures.statuses.items():
+            statuses.add_metric([status], count)
+        yield statuses
+        lag = GaugeMetricFamily(
+            "licensing_subscription_lag",
+            "Events after the subscription's cursor: the head's seq minus the cursor",
+            labels=["subscription"],
+        )
+        for subscription, value in figures.lag.items():
+            lag.add_metric([subscription], value)
+        yield lag
+        oldest = GaugeMetricFamily(
+            "licensing_subscription_oldest_undelivered_seconds",
+            "Age of the oldest event after the subscription's cursor",
+            labels=["subscription"],
+        )
+        for subscription, value in figures.oldest.items():
+            oldest.add_metric([subscription], value)
+        yield oldest
+
+
+def exposition(read_seq: object, read_deliveries: object | None = None) -> bytes:
     """Every metric, in Prometheus' text format: all workers' when running under gunicorn."""
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):  # noqa: TID251 (prometheus_client's own switch)
         registry = CollectorRegistry()
@@ -92,6 +136,8 @@ def exposition(read_seq: object) -> bytes:
         shared = generate_latest(REGISTRY)
     scrape = CollectorRegistry()
     scrape.register(ChainHead(read_seq))
+    if read_deliveries is not None:
+        scrape.register(Deliveries(read_deliveries))
     return shared + generate_latest(scrape)
 
 

@@ -398,3 +398,86 @@ class SignInFailures(db.Model):
     key: Mapped[str] = mapped_column(String(80), primary_key=True)  # "address:<digest>", "login:…"
     failures: Mapped[float] = mapped_column(Float)
     last_at: Mapped[datetime]
+
+
+class Change(db.Model):
+    """The change feed's item for an event that changed what the public sees (every event but an
+    amendment of details the public view does not show): written in the same transaction as the
+    event, so the trail stays the outbox and the feed reads one row per item. `item` is the feed
+    item's JSON, exactly as served; `holder_bin` is kept for matching subscriptions, never shown."""
+
+    __tablename__ = "changes"
+
+    seq: Mapped[int] = mapped_column(
+        ForeignKey("audit_events.seq"), primary_key=True, autoincrement=False
+    )
+    licence: Mapped[str] = mapped_column(String(20))
+    region: Mapped[str] = mapped_column(String(32))
+    holder_bin: Mapped[str] = mapped_column(String(12))
+    action: Mapped[str] = mapped_column(String(16))
+    item: Mapped[str] = mapped_column(Text)
+
+    __table_args__ = (
+        Index("ix_changes_licence_seq", "licence", "seq"),
+        Index("ix_changes_region_seq", "region", "seq"),
+        Index("ix_changes_holder_bin_seq", "holder_bin", "seq"),
+    )
+
+
+class Subscription(db.Model):
+    """A relying party's webhook endpoint, what it follows, and how far delivery has come: the
+    cursor is the seq of the last change delivered (or not matching); nothing after it is
+    skipped."""
+
+    __tablename__ = "subscriptions"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    token_id: Mapped[int] = mapped_column(ForeignKey("api_tokens.id"), index=True)
+    url: Mapped[str] = mapped_column(String(2000))
+    # what it follows: "licences" (a list), "holder_bin", "region" or "all", and its value
+    follows: Mapped[str] = mapped_column(String(16))
+    follows_value: Mapped[str | None] = mapped_column(Text)  # canonical JSON
+    actions: Mapped[str] = mapped_column(Text)  # canonical JSON list
+    secret: Mapped[str] = mapped_column(Text)  # the whsec_ secret, encrypted (AES-GCM)
+    status: Mapped[str] = mapped_column(String(16), index=True)
+    cursor: Mapped[int] = mapped_column(BigInteger)
+    # the retry of the change after the cursor: attempts failed so far, and when to try again
+    attempts: Mapped[int] = mapped_column(Integer)
+    next_attempt_at: Mapped[datetime | None]
+    last_error: Mapped[str | None] = mapped_column(Text)
+    last_delivered_at: Mapped[datetime | None]
+    logged: Mapped[int] = mapped_column(BigInteger)  # delivery attempts logged so far
+    delivered: Mapped[int] = mapped_column(BigInteger)  # attempts answered 2xx, for the metrics
+    failed: Mapped[int] = mapped_column(BigInteger)  # attempts that were not
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+    deleted_at: Mapped[datetime | None]
+
+    __table_args__ = (
+        CheckConstraint(
+            _one_of("status", ("active", "paused", "failing", "disabled")), name="status"
+        ),
+        CheckConstraint(
+            _one_of("follows", ("licences", "holder_bin", "region", "all")), name="follows"
+        ),
+    )
+
+
+class Delivery(db.Model):
+    """One delivery attempt, in a ring of LICENSING_DELIVERIES_LOG_KEEP slots per subscription:
+    attempt n is kept in slot n modulo the ring's size, so the log stays bounded without deletes."""
+
+    __tablename__ = "deliveries"
+
+    subscription_id: Mapped[str] = mapped_column(
+        String(32), ForeignKey("subscriptions.id"), primary_key=True
+    )
+    slot: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    attempt: Mapped[int] = mapped_column(BigInteger)  # the subscription's n-th attempt
+    seq: Mapped[int] = mapped_column(BigInteger)
+    webhook_id: Mapped[str] = mapped_column(String(64))
+    at: Mapped[datetime]
+    outcome: Mapped[str] = mapped_column(String(16))  # delivered, failed, gone, test
+    status: Mapped[int | None] = mapped_column(Integer)  # the HTTP status, None when none came
+    duration_ms: Mapped[int] = mapped_column(Integer)
+    error: Mapped[str | None] = mapped_column(Text)

@@ -34,6 +34,9 @@ GENESIS = "0" * 64
 # Tables emptied between tests on PostgreSQL, children first.
 TABLES = (
     "proposals",
+    "deliveries",
+    "subscriptions",
+    "changes",
     "idempotency_records",
     "audit_events",
     "log_nodes",

@@ -8,6 +8,7 @@ from werkzeug.exceptions import HTTPException
 
 from licensing.api import docs, health, problems, prometheus
 from licensing.api.audit.routes import blp as audit_blp
+from licensing.api.changes.routes import blp as changes_blp
 from licensing.api.documents.routes import blp as documents_blp
 from licensing.api.keys.routes import blp as keys_blp
 from licensing.api.licences.routes import blp as licences_blp
@@ -19,6 +20,7 @@ from licensing.api.reasons.routes import blp as reasons_blp
 from licensing.api.schemas import ProblemSchema
 from licensing.api.statistics.routes import blp as statistics_blp
 from licensing.api.status.routes import blp as status_blp
+from licensing.api.subscriptions.routes import blp as subscriptions_blp
 
 PREFIX = "/api/v1"
 
@@ -58,6 +60,8 @@ def init_app(app: Flask) -> None:
         (keys_blp, "/.well-known"),
         (log_blp, f"{PREFIX}/log"),
         (tiles_blp, "/log"),
+        (changes_blp, f"{PREFIX}/changes"),
+        (subscriptions_blp, f"{PREFIX}/subscriptions"),
     )
     for blueprint, prefix in blueprints:
         api.register_blueprint(blueprint, url_prefix=prefix)

@@ -10,7 +10,7 @@ from flask import Blueprint, Flask, Response, current_app, request
 from licensing import metrics
 from licensing.api.problems import problem
 from licensing.config import MetricsAllow
-from licensing.services import readiness, tokens
+from licensing.services import deliveries, readiness, tokens
 
 blp = Blueprint("metrics", __name__)
 
@@ -28,7 +28,7 @@ def init_app(app: Flask) -> None:
 def scrape() -> Response:
     if not _allowed(current_app.config["LICENSING_METRICS_ALLOW"]):
         return problem(404)
-    body = metrics.exposition(readiness.chain_head_seq)
+    body = metrics.exposition(readiness.chain_head_seq, deliveries.figures)
     return Response(body, content_type=metrics.CONTENT_TYPE_LATEST)
 
 

@@ -1,11 +1,12 @@
 """Operator commands (`flask --app licensing tokens|users|demo|audit|keys|statements|log|
-reason-codes ...`), one module per group; each calls a service."""
+reason-codes|deliveries ...`), one module per group; each calls a service."""
 
 from __future__ import annotations
 
 from flask import Flask
 
 from licensing.cli.audit import audit_cli
+from licensing.cli.deliveries import deliveries_cli
 from licensing.cli.documents import open_data_cli
 from licensing.cli.keys import keys_cli, statements_cli
 from licensing.cli.log import log_cli
@@ -23,5 +24,6 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(keys_cli)
     app.cli.add_command(statements_cli)
     app.cli.add_command(log_cli)
+    app.cli.add_command(deliveries_cli)
     app.cli.add_command(reason_codes_command)
     app.cli.add_command(open_data_cli)

@@ -18,7 +18,7 @@ from licensing.domain.decider import (
 )
 from licensing.domain.replay import ROW_FIELDS
 from licensing.models import Licence
-from licensing.services import events
+from licensing.services import changes, events
 from licensing.services.context import Context
 from licensing.services.transaction import Write
 
@@ -45,7 +45,8 @@ def carry_out(
 def record(
     write: Write, ctx: Context, state: LicenceState | None, event: LicenceEvent
 ) -> LicenceState:
-    """The licence after `event`, stored and its event chained, inside `write`."""
+    """The licence after `event`, stored and its event chained (with its change-feed item),
+    inside `write`."""
     after = evolve(state, event)
     if state is None:
         write.insert(LICENCES, {name: getattr(after, name) for name in ROW_FIELDS})
@@ -58,5 +59,6 @@ def record(
         # the row is the one at the version decided on: one that moved on matches nothing
         keys = {"number": state.number, "version": state.version}
         write.update(LICENCES, keys, changed)
-    events.append(write, ctx, event)
+    record = events.append(write, ctx, event)
+    changes.project(write, ctx.policy, record["seq"], event, state, after)
     return after

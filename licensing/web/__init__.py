@@ -27,7 +27,7 @@ pages.serve_pages(blp)
 def init_app(app: Flask) -> None:
     """Register the pages; call after the API so its blueprints are known (and exempt from form
     tokens) and so the page-or-problem error handler replaces the API's app-wide one."""
-    from licensing.web import console
+    from licensing.web import atom, console
     from licensing.web.public import documents  # noqa: F401  (its routes join the public blueprint)
     from licensing.web.public.routes import blp as public_blp
 
@@ -36,7 +36,8 @@ def init_app(app: Flask) -> None:
     web_documents.init_app(app)
     app.register_blueprint(blp)
     app.register_blueprint(public_blp)
-    app.extensions["licensing.page_blueprints"] = {blp.name, public_blp.name}
+    app.register_blueprint(atom.blp)
+    app.extensions["licensing.page_blueprints"] = {blp.name, public_blp.name, atom.blp.name}
     console.init_app(app)
     app.jinja_env.filters.update(day=_day, moment=_moment, number=_number)
     app.jinja_env.globals.update(labels=labels, word=labels.word, locales=i18n.LOCALES)

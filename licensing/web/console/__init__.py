@@ -10,7 +10,10 @@ from flask import Flask
 
 def init_app(app: Flask) -> None:
     """Register the console; call from the web layer, which owns the pages' shared parts."""
-    from licensing.web.console import proposals  # noqa: F401 (its routes join the blueprint)
+    from licensing.web.console import (
+        proposals,  # noqa: F401 (its routes join the blueprint)
+        subscriptions,  # noqa: F401 (its routes join the console's)
+    )
     from licensing.web.console.routes import blp
 
     app.register_blueprint(blp)

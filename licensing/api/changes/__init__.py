@@ -1,0 +1,1 @@
+"""The change feed: /api/v1/changes, no token, under the public rate budget."""

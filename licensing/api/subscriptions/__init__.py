@@ -1,0 +1,1 @@
+"""Webhook subscriptions: /api/v1/subscriptions, for subscribers, miners and regulators."""

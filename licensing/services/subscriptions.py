@@ -1,0 +1,370 @@
+"""Webhook subscriptions: made by a subscriber, a miner (for its own BIN) or a regulator, seen by
+their owner (a regulator sees all), paused and resumed by regulators.
+
+The signing secret must be usable to sign every delivery, so it cannot be kept only as a hash: it
+is kept encrypted (AES-256-GCM, the subscription's id bound in as associated data) under a key
+derived (HKDF-SHA256) from the deployment's secret key file (LICENSING_SECRET_KEY_FILE), which
+lives apart from the database. A copy of the database alone does not give the secrets away."""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import secrets
+import socket
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+from sqlalchemy import Table, func, select
+
+from licensing.domain.chain import canonical_json
+from licensing.domain.errors import InvalidFields
+from licensing.domain.lifecycle import ACTIONS
+from licensing.domain.roles import MINER, REGULATOR
+from licensing.domain.webhooks import (
+    ACTIVE,
+    DISABLED,
+    PAUSED,
+    Follows,
+    SubscriptionNotFound,
+    WebhookSettings,
+    actions_problems,
+    addresses_problem,
+    endpoint_of,
+    follows_of,
+    literal_address,
+    new_secret,
+    within_holder,
+)
+from licensing.models import ApiToken, Delivery, Licence, Subscription, db
+from licensing.services.changes import head_seq
+from licensing.services.context import Actor
+from licensing.services.results import Page
+from licensing.services.transaction import write_transaction
+
+SUBSCRIPTIONS: Table = Subscription.__table__  # type: ignore[assignment]
+
+Resolver = Callable[[str, int], list[str]]
+
+
+def resolve(host: str, port: int) -> list[str]:
+    """Every address `host` resolves to (an empty list when it does not resolve)."""
+    try:
+        answers = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except (OSError, UnicodeError):
+        return []
+    return list(dict.fromkeys(str(answer[4][0]) for answer in answers))
+
+
+class SecretBox:
+    """Encrypts and decrypts subscription secrets under the deployment's secret key."""
+
+    def __init__(self, key_material: bytes) -> None:
+        key = HKDF(
+            algorithm=hashes.SHA256(), length=32, salt=None, info=b"licensing webhook secrets"
+        ).derive(key_material)
+        self._aead = AESGCM(key)
+
+    def seal(self, subscription_id: str, secret: str) -> str:
+        nonce = os.urandom(12)
+        sealed = self._aead.encrypt(nonce, secret.encode(), subscription_id.encode())
+        return "v1:" + base64.b64encode(nonce + sealed).decode()
+
+    def open(self, subscription_id: str, sealed: str) -> str:
+        """The secret, or ValueError when it was sealed under another key (the key file changed)."""
+        raw = base64.b64decode(sealed.removeprefix("v1:"))
+        try:
+            return self._aead.decrypt(raw[:12], raw[12:], subscription_id.encode()).decode()
+        except InvalidTag:
+            raise ValueError(
+                "the secret was sealed under another secret key (LICENSING_SECRET_KEY_FILE)"
+            ) from None
+
+
+@dataclass(frozen=True)
+class SubscriptionView:
+    id: str
+    url: str
+    follows: dict[str, Any]
+    actions: list[str]
+    status: str
+    cursor: int
+    owner: str
+    created_at: datetime
+    updated_at: datetime
+    attempts: int
+    next_attempt_at: datetime | None
+    last_error: str | None
+    last_delivered_at: datetime | None
+    delivered: int
+    failed: int
+    lag: int = 0  # changes after the cursor, by seq
+
+    @classmethod
+    def of(cls, row: Subscription, owner: str, head: int) -> SubscriptionView:
+        return cls(
+            id=row.id,
+            url=row.url,
+            follows=follows_record(row),
+            actions=json.loads(row.actions),
+            status=row.status,
+            cursor=row.cursor,
+            owner=owner,
+            created_at=row.created_at,
+            updated_at=row.updated_at,
+            attempts=row.attempts,
+            next_attempt_at=row.next_attempt_at,
+            last_error=row.last_error,
+            last_delivered_at=row.last_delivered_at,
+            delivered=row.delivered,
+            failed=row.failed,
+            lag=max(0, head - row.cursor),
+        )
+
+
+@dataclass(frozen=True)
+class Created:
+    subscription: SubscriptionView
+    secret: str  # shown once
+
+
+def follows_of_row(row: Subscription) -> Follows:
+    value = json.loads(row.follows_value) if row.follows_value is not None else None
+    return Follows(row.follows, tuple(value) if isinstance(value, list) else value)
+
+
+def follows_record(row: Subscription) -> dict[str, Any]:
+    return follows_of_row(row).as_record()
+
+
+def check_endpoint(url: str, settings: WebhookSettings, resolver: Resolver) -> dict[str, list[str]]:
+    """The problems with `url` as an endpoint, keyed `url`: its form, then where it resolves."""
+    endpoint, problems = endpoint_of(url, settings.allow_hosts)
+    if endpoint is None:
+        return {"url": problems}
+    addresses = (
+        [endpoint.host] if _is_literal(endpoint.host) else resolver(endpoint.host, endpoint.port)
+    )
+    if endpoint.host not in settings.allow_hosts and not addresses:
+        return {"url": [f"The host {endpoint.host} does not resolve."]}
+    if problem := addresses_problem(endpoint.host, addresses, settings.allow_hosts):
+        return {"url": [f"Must reach a public address: {problem}."]}
+    return {}
+
+
+def _is_literal(host: str) -> bool:
+    return literal_address(host) is not None
+
+
+def create(
+    actor: Actor,
+    box: SecretBox,
+    settings: WebhookSettings,
+    url: str,
+    follows: Any,
+    actions: Sequence[str] | None = None,
+    resolver: Resolver | None = None,
+) -> Created:
+    """A new subscription of `actor`'s token, following from the trail's head on."""
+    resolver = resolver or resolve
+    actions = list(dict.fromkeys(actions)) if actions is not None else list(ACTIONS)
+    chosen, errors = follows_of(follows)
+    errors.update(check_endpoint(url, settings, resolver))
+    if problems := actions_problems(actions):
+        errors["actions"] = problems
+    if errors:
+        raise InvalidFields(errors)
+    assert chosen is not None and actor.token_id is not None
+    _check_follows(actor, chosen)
+    subscription_id = "sub_" + secrets.token_hex(8)
+    secret = new_secret(secrets.token_bytes(32))
+    with write_transaction() as write:
+        kept = write.session.scalar(
+            select(func.count())
+            .select_from(Subscription)
+            .where(Subscription.token_id == actor.token_id, Subscription.deleted_at.is_(None))
+        )
+        if kept >= settings.per_token:
+            raise InvalidFields(
+                {"url": [f"This token keeps {kept} subscriptions, the most it may "
+                         f"(LICENSING_SUBSCRIPTIONS_PER_TOKEN); delete one first."]}
+            )  # fmt: skip
+        value = chosen.as_record()[chosen.kind]
+        write.insert(
+            SUBSCRIPTIONS,
+            {
+                "id": subscription_id,
+                "token_id": actor.token_id,
+                "url": url,
+                "follows": chosen.kind,
+                "follows_value": None if chosen.value is None else canonical_json(value),
+                "actions": canonical_json(actions),
+                "secret": box.seal(subscription_id, secret),
+                "status": ACTIVE,
+                "cursor": write.head.seq,
+                "attempts": 0,
+                "next_attempt_at": None,
+                "last_error": None,
+                "last_delivered_at": None,
+                "logged": 0,
+                "delivered": 0,
+                "failed": 0,
+                "created_at": write.now,
+                "updated_at": write.now,
+                "deleted_at": None,
+            },
+        )
+    return Created(get(actor, subscription_id), secret)
+
+
+def _check_follows(actor: Actor, follows: Follows) -> None:
+    """Named licences must exist; a miner follows only what is its own."""
+    holders: dict[str, str] = {}
+    if follows.kind == "licences":
+        holders = dict(
+            db.session.execute(
+                select(Licence.number, Licence.holder_bin).where(
+                    Licence.number.in_(follows.value or ())
+                )
+            ).all()
+        )
+        if missing := [n for n in follows.value or () if n not in holders]:
+            raise InvalidFields({"follows.licences": [f"No licence numbered {missing[0]}."]})
+    if actor.role == MINER:
+        assert actor.holder_bin is not None
+        if not within_holder(follows, actor.holder_bin, holders):
+            raise InvalidFields(
+                {
+                    "follows": [
+                        "A miner follows its own licences only: its BIN, or licences it holds."
+                    ]
+                }
+            )
+
+
+def _visible(actor: Actor) -> Any:
+    query = (
+        select(Subscription, ApiToken.name).join(ApiToken).where(Subscription.deleted_at.is_(None))
+    )
+    if actor.role != REGULATOR:
+        query = query.where(Subscription.token_id == actor.token_id)
+    return query
+
+
+def get(actor: Actor, subscription_id: str) -> SubscriptionView:
+    """The subscription, if `actor` may see it (its own; a regulator any), else not found."""
+    found = db.session.execute(
+        _visible(actor).where(Subscription.id == subscription_id)
+    ).one_or_none()
+    if found is None:
+        raise SubscriptionNotFound(subscription_id)
+    return SubscriptionView.of(found[0], found[1], head_seq(db.session))
+
+
+def listing(actor: Actor, page: int = 1, page_size: int = 20) -> Page[SubscriptionView]:
+    query = _visible(actor)
+    head = head_seq(db.session)
+    rows = db.session.execute(
+        query.order_by(Subscription.created_at, Subscription.id)
+        .limit(page_size)
+        .offset((page - 1) * page_size)
+    ).all()
+    total = db.session.scalar(query.with_only_columns(func.count(Subscription.id)))
+    return Page([SubscriptionView.of(r[0], r[1], head) for r in rows], total or 0, page, page_size)
+
+
+def delete(actor: Actor, subscription_id: str) -> None:
+    get(actor, subscription_id)
+    with write_transaction() as write:
+        write.update(
+            SUBSCRIPTIONS,
+            {"id": subscription_id},
+            {"deleted_at": write.now, "updated_at": write.now, "status": DISABLED},
+        )
+
+
+def set_status(actor: Actor, subscription_id: str, status: str) -> SubscriptionView:
+    """Pause, or resume (from its cursor: nothing is skipped) a subscription; regulators only."""
+    if actor.role != REGULATOR:
+        raise SubscriptionNotFound(subscription_id)
+    if status not in (ACTIVE, PAUSED):
+        raise ValueError(f"a subscription is paused or resumed, not made {status!r}")
+    get(actor, subscription_id)
+    with write_transaction() as write:
+        write.update(
+            SUBSCRIPTIONS,
+            {"id": subscription_id},
+            {"status": status, "attempts": 0, "next_attempt_at": None, "updated_at": write.now},
+        )
+    return get(actor, subscription_id)
+
+
+def redeliver(actor: Actor, subscription_id: str, from_seq: int) -> SubscriptionView:
+    """Deliver again every matching change from `from_seq` on: the cursor moves back to just
+    before it and the subscription is active again (a failing or disabled one resumes)."""
+    view = get(actor, subscription_id)
+    with write_transaction() as write:
+        if from_seq > write.head.seq + 1:
+            raise InvalidFields(
+                {"from_seq": [f"The trail ends at seq {write.head.seq}: give at most "
+                              f"{write.head.seq + 1}."]}
+            )  # fmt: skip
+        write.update(
+            SUBSCRIPTIONS,
+            {"id": view.id},
+            {
+                "cursor": from_seq - 1,
+                "status": ACTIVE,
+                "attempts": 0,
+                "next_attempt_at": None,
+                "updated_at": write.now,
+            },
+        )
+    return get(actor, subscription_id)
+
+
+@dataclass(frozen=True)
+class DeliveryEntry:
+    attempt: int
+    seq: int
+    webhook_id: str
+    at: datetime
+    outcome: str
+    status: int | None
+    duration_ms: int
+    error: str | None
+
+
+def delivery_log(actor: Actor, subscription_id: str, limit: int = 100) -> list[DeliveryEntry]:
+    """The subscription's newest delivery attempts first."""
+    get(actor, subscription_id)
+    rows = db.session.scalars(
+        select(Delivery)
+        .where(Delivery.subscription_id == subscription_id)
+        .order_by(Delivery.attempt.desc())
+        .limit(limit)
+    )
+    return [
+        DeliveryEntry(r.attempt, r.seq, r.webhook_id, r.at, r.outcome, r.status, r.duration_ms,
+                      r.error)
+        for r in rows
+    ]  # fmt: skip
+
+
+def health() -> list[SubscriptionView]:
+    """Every live subscription with its health, for regulators and the metrics."""
+    head = head_seq(db.session)
+    rows = db.session.execute(
+        select(Subscription, ApiToken.name)
+        .join(ApiToken)
+        .where(Subscription.deleted_at.is_(None))
+        .order_by(Subscription.status, Subscription.created_at)
+    ).all()
+    return [SubscriptionView.of(r[0], r[1], head) for r in rows]
