@@ -6,12 +6,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Response, abort, current_app, render_template, url_for
+from flask import Blueprint, Response, abort, current_app, render_template
 
 from licensing import clock
 from licensing.domain.errors import LicenceNotFound
 from licensing.domain.licence import is_licence_number
 from licensing.domain.timestamps import format_utc, parse_utc
+from licensing.http.addresses import absolute_url
 from licensing.http.ratelimit import public_limit
 from licensing.services import changes, public
 from licensing.web import pages
@@ -22,11 +23,6 @@ pages.serve_pages(blp)
 
 ATOM = "application/atom+xml; charset=utf-8"
 ENTRIES = 50  # the newest changes a feed carries; the API's feed holds them all
-
-
-def absolute_url(endpoint: str, **values: Any) -> str:
-    """The absolute address of `endpoint`: the one place a feed's links are made absolute."""
-    return url_for(endpoint, _external=True, **values)
 
 
 @blp.errorhandler(LicenceNotFound)

@@ -22,11 +22,13 @@ from tests.factories import act, bearer, issue
 
 BIN = Path(sys.executable).parent
 PACKAGE = "licensing_client"
-# application/jose is no media type the generator knows: its users tell it to read it as text
+# application/jose and application/pdf are no media types the generator knows: its users tell it
+# to read the one as text and the other as bytes
 CONFIG = f"""package_name_override: {PACKAGE}
 project_name_override: licensing-client
 content_type_overrides:
   {JOSE}: text/plain
+  application/pdf: application/octet-stream
 """
 
 

@@ -10,10 +10,11 @@ from flask.testing import FlaskClient
 from tests.factories import act, issue
 
 NS = {"a": "http://www.w3.org/2005/Atom"}
+BASE = "http://localhost:5000"  # LICENSING_BASE_URL's default: links never follow the Host asked
 
 
 def atom(client: FlaskClient, path: str, language: str = "en") -> ET.Element:
-    response = client.get(path, headers={"Accept-Language": language})
+    response = client.get(path, headers={"Accept-Language": language, "Host": "evil.example"})
     assert response.status_code == 200
     assert response.content_type == "application/atom+xml; charset=utf-8"
     return ET.fromstring(response.data)
@@ -31,15 +32,13 @@ def test_the_register_feed_is_atom_with_an_entry_per_change_newest_first(
     for required in ("a:id", "a:title", "a:updated", "a:author/a:name"):
         assert feed.find(required, NS) is not None and feed.find(required, NS).text, required
     self_link = feed.find("a:link[@rel='self']", NS)
-    assert (
-        self_link is not None and self_link.get("href") == "http://localhost/register/changes.atom"
-    )
+    assert self_link is not None and self_link.get("href") == f"{BASE}/register/changes.atom"
     entries = feed.findall("a:entry", NS)
     assert [e.find("a:title", NS).text.split(":")[0] for e in entries] == ["Suspension", "Issue"]
     for entry in entries:
-        assert entry.find("a:id", NS).text.startswith(f"http://localhost/licences/{number}#")
+        assert entry.find("a:id", NS).text.startswith(f"{BASE}/licences/{number}#")
         assert entry.find("a:updated", NS).text.endswith("Z")
-        assert entry.find("a:link", NS).get("href") == f"http://localhost/licences/{number}"
+        assert entry.find("a:link", NS).get("href") == f"{BASE}/licences/{number}"
     assert "Order of the licensor" in entries[0].find("a:summary", NS).text
     assert feed.find("a:updated", NS).text == entries[0].find("a:updated", NS).text
 
