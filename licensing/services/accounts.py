@@ -255,25 +255,30 @@ def complete_setup(
     secret: str, password: str, repeated: str, code: str | None, minimum_length: int
 ) -> bool:
     """Set the password (and confirm the second factor with a first code); the link is then
-    spent. False when the link is not (or no longer) valid; InvalidFields for a bad answer."""
+    spent. False when the link is not (or no longer) valid; InvalidFields for a bad answer. The
+    password is judged and hashed before the write's lock is taken."""
+    user = _by_setup(db.session, secret, clock.now())
+    if user is None:
+        return False
+    errors = _password_errors(user, password, repeated, minimum_length)
+    step = None
+    if user.totp_secret:
+        step = accepted_step(user.totp_secret, code or "", clock.now(), None)
+        if step is None:
+            errors["code"] = ["This code is not the one your app shows now."]
+    if errors:
+        raise InvalidFields(errors)
+    hashed, setup_hash = _hasher.hash(password), user.setup_hash
     with write_transaction() as write:
         user = _by_setup(write.session, secret, write.now)
-        if user is None:
+        if user is None or user.setup_hash != setup_hash:
             return False
-        errors = _password_errors(user, password, repeated, minimum_length)
-        step = None
-        if user.totp_secret:
-            step = accepted_step(user.totp_secret, code or "", write.now, None)
-            if step is None:
-                errors["code"] = ["This code is not the one your app shows now."]
-        if errors:
-            raise InvalidFields(errors)
         _update(
             write,
             user,
             ("setup_hash",),  # the link this answers: spent once
             {
-                "password_hash": _hasher.hash(password),
+                "password_hash": hashed,
                 "totp_last_step": step,
                 "setup_hash": None,
                 "setup_expires_at": None,
@@ -289,24 +294,33 @@ def check_password(login: str, password: str, policy: SignInPolicy, address: str
     attempt is admitted (domain/signin.py); for a regulator the second factor is still to come
     (`needs_totp`). `address` is the client's, where failures are counted too. Known or not,
     locked or not, a login costs one Argon2 verification and is refused in the same words: the
-    answer tells nothing of which accounts exist."""
+    answer tells nothing of which accounts exist.
+
+    The verification runs before the write that counts its outcome, never under the chain head's
+    lock that every write of the registry takes: a flood of sign-ins holds up no other write."""
     login = login.strip()
     if not login or len(login) > 254 or len(password) > MAX_LENGTH:
         raise SignInRefused()
+    user = _by_login(db.session, login)
+    keys = _sign_in_keys(user, login, address)
+    now = clock.now()
+    counts = _counts(db.session, keys, policy, now)
+    if counts.address_until is not None and now < counts.address_until:
+        # the refusal depends on the address alone, never on the login: no work is owed
+        raise SignInRefused(counts.address_until)
+    checked = user.password_hash if _usable(user) and user else None
+    right = _verified(checked, password)
+    rehashed = (
+        _hasher.hash(password) if right and _hasher.check_needs_rehash(checked or "") else None
+    )
     locks: list[tuple[str, str]] = []
     with write_transaction() as write:
-        user = write.session.scalars(
-            select(User).where(or_(User.name == login, func.lower(User.email) == login.casefold()))
-        ).first()
-        # an account's name and e-mail address are one login, counted under the name: only
-        # someone who knows both can tell that they are counted together
-        keys = (_address_key(address), _login_key(user.name if user else login))
+        user = _by_login(write.session, login)
+        keys = _sign_in_keys(user, login, address)
         counts = _counts(write.session, keys, policy, write.now)
-        if counts.address_until is not None and write.now < counts.address_until:
-            # the refusal depends on the address alone, never on the login: no work is owed
-            raise SignInRefused(counts.address_until)
-        usable = user is not None and user.disabled_at is None and user.password_hash is not None
-        right = _verified(user.password_hash if usable and user else None, password)
+        usable = _usable(user)
+        # what was verified must still be the account's password: one changed meanwhile is not
+        right = right and usable and user is not None and user.password_hash == checked
         second_factor = bool(usable and user and user.totp_secret)
         weighed = admitted(policy, counts, write.now, second_factor)
         person, name = None, user.name if usable and user else None
@@ -315,8 +329,8 @@ def check_password(login: str, password: str, policy: SignInPolicy, address: str
             until = None
             if not user.totp_secret:
                 _forget_failures(write, (keys[1],))
-            if _hasher.check_needs_rehash(user.password_hash or ""):
-                _update(write, user, ("password_hash",), {"password_hash": _hasher.hash(password)})
+            if rehashed is not None:
+                _update(write, user, ("password_hash",), {"password_hash": rehashed})
             person = _person(user, needs_totp=bool(user.totp_secret))
         else:
             until, counted = _refused(counts, keys, write.now)
@@ -325,6 +339,22 @@ def check_password(login: str, password: str, policy: SignInPolicy, address: str
     if person is None:  # raised after the commit, so the failure is counted
         raise SignInRefused(until)
     return person
+
+
+def _by_login(session: Session, login: str) -> User | None:
+    return session.scalars(
+        select(User).where(or_(User.name == login, func.lower(User.email) == login.casefold()))
+    ).first()
+
+
+def _sign_in_keys(user: User | None, login: str, address: str) -> tuple[str, str]:
+    # an account's name and e-mail address are one login, counted under the name: only someone
+    # who knows both can tell that they are counted together
+    return _address_key(address), _login_key(user.name if user else login)
+
+
+def _usable(user: User | None) -> bool:
+    return user is not None and user.disabled_at is None and user.password_hash is not None
 
 
 def check_code(person: Person, code: str, policy: SignInPolicy, address: str = "-") -> Person:
@@ -448,31 +478,56 @@ def end_sessions_of(person: Person, which: int | None, keep: int | None = None) 
 
 
 def change_password(
-    person: Person, current: str, password: str, repeated: str, minimum_length: int
+    person: Person,
+    current: str,
+    password: str,
+    repeated: str,
+    minimum_length: int,
+    policy: SignInPolicy,
+    address: str = "-",
 ) -> None:
     """A new password for the person, who gives the one they have; every one of their sessions
     ends, so a session someone else holds ends with the old password. InvalidFields for a wrong
-    current password or a new one the rules refuse."""
+    current password or a new one the rules refuse. A wrong current password counts as a failed
+    sign-in of the account, and while its login must wait none is weighed: a copied session is
+    no way to guess the password. The hashing is done before the write's lock is taken."""
+    user = db.session.get(User, person.id)
+    if user is None or not _current(user, person.epoch):
+        raise SignInRefused()
+    keys = (_address_key(address), _login_key(user.name))
+    counts = _counts(db.session, keys, policy, clock.now())
+    errors: dict[str, list[str]] = {}
+    if not admitted(policy, counts, clock.now(), second_factor=False):
+        errors["current"] = [WAIT_BEFORE_TRYING]
+        raise InvalidFields(errors)
+    checked = user.password_hash
+    right = _verified(checked, current[:MAX_LENGTH])
+    if not right:
+        errors["current"] = [WRONG_PASSWORD]
+    errors |= _password_errors(user, password, repeated, minimum_length)
+    hashed = None if errors else _hasher.hash(password)
+    locks: list[tuple[str, str]] = []
     with write_transaction() as write:
         user = write.session.get(User, person.id)
-        if user is None or not _current(user, person.epoch):
+        if user is None or not _current(user, person.epoch) or user.password_hash != checked:
             raise SignInRefused()
-        errors: dict[str, list[str]] = {}
-        if not _verified(user.password_hash, current[:MAX_LENGTH]):
-            errors["current"] = [WRONG_PASSWORD]
-        errors |= _password_errors(user, password, repeated, minimum_length)
-        if errors:
-            raise InvalidFields(errors)
-        _update(
-            write,
-            user,
-            ("session_epoch",),
-            {"password_hash": _hasher.hash(password), "session_epoch": user.session_epoch + 1},
-        )
-        _end_sessions(write, user.id)
+        if not right:
+            locks = _count_failure(write, keys, policy, address)
+        elif hashed is not None:
+            _update(
+                write,
+                user,
+                ("session_epoch",),
+                {"password_hash": hashed, "session_epoch": user.session_epoch + 1},
+            )
+            _end_sessions(write, user.id)
+    _report_locks(locks, user.name, address)
+    if errors:  # raised after the commit, so a wrong current password is counted
+        raise InvalidFields(errors)
 
 
 WRONG_PASSWORD = "This is not your current password."
+WAIT_BEFORE_TRYING = "Too many wrong passwords: wait a few minutes before trying again."
 
 
 def _password_errors(
@@ -646,15 +701,37 @@ def _by_setup(session: Session, secret: str, now: datetime) -> User | None:
     return user
 
 
-def confirm_code(write: Write, user_id: int, code: str) -> bool:
+def confirm_code(write: Write, user_id: int, code: str, policy: SignInPolicy | None = None) -> bool:
     """Whether `code` is the person's second factor now and was never used before (for sign-in
     or another confirmation), spending it inside the caller's `write` (a decision it confirms is
-    recorded with it, or neither is). False for an account that is disabled or has no factor."""
+    recorded with it, or neither is). False for an account that is disabled or has no factor,
+    and, with `policy`, while the account's login must wait after failures (`code_refused`
+    counts them)."""
     user = write.session.get(User, user_id)
     if user is None or user.disabled_at is not None or not user.totp_secret:
         return False
+    if policy is not None:
+        login = _login_key(user.name)
+        counts = _counts(write.session, (login, login), policy, write.now)
+        if counts.login_until is not None and write.now < counts.login_until:
+            return False
     step = accepted_step(user.totp_secret, code[:20], write.now, user.totp_last_step)
     if step is None:
         return False
     write.update(USERS, {"id": user.id}, {"totp_last_step": step})
     return True
+
+
+def code_refused(user_id: int, policy: SignInPolicy, address: str = "-") -> None:
+    """Count a refused confirmation code as a failed sign-in of the account (its own write: the
+    decision it was to confirm is not recorded). Wrong codes at a confirmation are guesses like
+    any other, and lock the login as failed sign-ins do."""
+    locks: list[tuple[str, str]] = []
+    with write_transaction() as write:
+        user = write.session.get(User, user_id)
+        if user is None:
+            return
+        locks = _count_failure(
+            write, (_address_key(address), _login_key(user.name)), policy, address
+        )
+    _report_locks(locks, user.name, address)

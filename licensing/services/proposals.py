@@ -27,6 +27,7 @@ from licensing.domain.proposals import (
     ProposalNotFound,
     ProposalPending,
 )
+from licensing.domain.signin import SignInPolicy
 from licensing.domain.status_changes import StatusChange
 from licensing.domain.timestamps import format_utc, parse_utc
 from licensing.models import Proposal, db
@@ -209,11 +210,24 @@ def _settle_pending(write: Write, state: LicenceState) -> None:
         write.update(PROPOSALS, {"id": row.id, "state": PENDING}, {"state": now_state})
 
 
-def approve(ctx: Context, proposal_id: int, code: str | None = None) -> ProposalView:
+def approve(
+    ctx: Context,
+    proposal_id: int,
+    code: str | None = None,
+    signin: SignInPolicy | None = None,
+    address: str = "-",
+) -> ProposalView:
     """Approve a pending proposal and carry out its change at once, in the same transaction; the
     change's event records who proposed it and who approved it. A person in the console confirms
-    it with their second factor's current code (`code`); a token's request needs none."""
-    return _act(ctx, proposal_id, rules.APPROVE, code=code)
+    it with their second factor's current code (`code`); a token's request needs none. With
+    `signin`, a wrong code counts as a failed sign-in of the person (from `address`), and while
+    their login must wait no code is taken: a copied session is no way to guess codes."""
+    try:
+        return _act(ctx, proposal_id, rules.APPROVE, code=code, signin=signin)
+    except CodeRefused:
+        if signin is not None and ctx.actor.user_id is not None:
+            accounts.code_refused(ctx.actor.user_id, signin, address)
+        raise
 
 
 def reject(ctx: Context, proposal_id: int, reason: str | None) -> ProposalView:
@@ -225,7 +239,13 @@ def withdraw(ctx: Context, proposal_id: int) -> ProposalView:
 
 
 def _act(
-    ctx: Context, proposal_id: int, act: str, *, code: str | None = None, reason: str | None = None
+    ctx: Context,
+    proposal_id: int,
+    act: str,
+    *,
+    code: str | None = None,
+    reason: str | None = None,
+    signin: SignInPolicy | None = None,
 ) -> ProposalView:
     if not 0 < proposal_id <= MAX_ID:
         raise ProposalNotFound(proposal_id)
@@ -260,7 +280,7 @@ def _act(
             }
             if act == rules.APPROVE:
                 if ctx.actor.user_id is not None and not accounts.confirm_code(
-                    write, ctx.actor.user_id, code or ""
+                    write, ctx.actor.user_id, code or "", signin
                 ):
                     raise CodeRefused()
                 values["seq"] = _carry_out(write, ctx, row, licence, officer)

@@ -146,4 +146,5 @@ ACCOUNT_MESSAGES = (
     N_("A single word or name, even with a few digits, is easy to guess."),
     N_("This password is easy to guess: use a few unrelated words."),
     N_("This is not your current password."),
+    N_("Too many wrong passwords: wait a few minutes before trying again."),
 )

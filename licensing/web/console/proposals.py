@@ -55,7 +55,13 @@ def proposal(proposal_id: int) -> Any:
 @requires(REGULATOR)
 def approve(proposal_id: int) -> Any:
     try:
-        proposals.approve(staff.context(), proposal_id, request.form.get("code", "")[:20])
+        proposals.approve(
+            staff.context(),
+            proposal_id,
+            request.form.get("code", "")[:20],
+            current_app.config["LICENSING_SIGNIN_POLICY"],
+            staff.address(),
+        )
     except CodeRefused:
         errors = {"code": [_("This code is not the one your app shows now.")]}
         return _proposal_page(proposal_id, 422, errors=errors)

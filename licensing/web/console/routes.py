@@ -80,6 +80,7 @@ def _who() -> dict[str, Any]:
 @sign_in_limit("POST")
 def sign_in() -> Any:
     error = None
+    target = _next()  # a `next` refused is refused before anyone is signed in
     if request.method == "POST":
         login = request.form.get("login", "")[:254]
         password = request.form.get("password", "")[:1000]
@@ -90,10 +91,10 @@ def sign_in() -> Any:
         else:
             if person.needs_totp:
                 staff.half_way(person)
-                return redirect(url_for(".second_factor", next=_next()), code=303)
+                return redirect(url_for(".second_factor", next=target), code=303)
             staff.begin(person)
-            return redirect(_next(), code=303)
-    return _page("console/sign_in.html", 401 if error else 200, error=error, next=_next())
+            return redirect(target, code=303)
+    return _page("console/sign_in.html", 401 if error else 200, error=error, next=target)
 
 
 @blp.route("/sign-in/code", methods=["GET", "POST"])
@@ -104,6 +105,7 @@ def second_factor() -> Any:
         flash(_("Sign in again: the time for the code ran out."))
         return redirect(url_for(".sign_in"), code=303)
     error = None
+    target = _next()  # a `next` refused is refused before anyone is signed in
     if request.method == "POST":
         code = request.form.get("code", "")[:20]
         try:
@@ -112,8 +114,8 @@ def second_factor() -> Any:
             error = _refusal(refused)
         else:
             staff.begin(person)
-            return redirect(_next(), code=303)
-    return _page("console/code.html", 401 if error else 200, error=error, next=_next())
+            return redirect(target, code=303)
+    return _page("console/code.html", 401 if error else 200, error=error, next=target)
 
 
 @blp.route("/sign-out", methods=["POST"])
@@ -205,6 +207,8 @@ def change_password() -> Any:
                 request.form.get("password", "")[:1000],
                 request.form.get("repeated", "")[:1000],
                 minimum,
+                _signin_policy(),
+                staff.address(),
             )
         except InvalidFields as refused:
             errors = _translated(refused.errors)

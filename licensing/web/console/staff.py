@@ -20,16 +20,18 @@ KEY, PENDING = "session", "pending"
 
 
 def begin(person: Person) -> None:
-    """A signed-in session; anything the cookie held before is dropped (no fixation)."""
+    """A signed-in session; anything the cookie held before is dropped (no fixation), and a
+    session it named ends, so no copy of the old cookie stays signed in."""
     secret = accounts.begin_session(person, request.headers.get("User-Agent", "")[:200], address())
-    session.clear()
+    end()
     session[KEY] = secret
     session.permanent = True
 
 
 def half_way(person: Person) -> None:
-    """Password given; the second factor is still to come (for a few minutes)."""
-    session.clear()
+    """Password given; the second factor is still to come (for a few minutes). A session the
+    cookie named ends."""
+    end()
     session[PENDING] = {"id": person.id, "epoch": person.epoch, "at": clock.now().timestamp()}
     session.permanent = True
 
