@@ -52,6 +52,8 @@ REASONS = {
     503: "The database is busy or cannot be reached; nothing was written. Retry.",
 }
 
+NOTHING_AT_PATH = "Nothing has this id, or this token may not see it."
+
 # Operations on a licence just issued, reached from the issuing operation's 201 by its number.
 NEW_LICENCE_LINKS = {
     "get_licences_licence": "Read the new licence",
@@ -100,7 +102,10 @@ class ProblemsPlugin(BasePlugin):
             responses = _by_status(operation.get("responses", {}))
             for status in _possible_statuses(operation, rule, limited) | set(responses):
                 if status >= 400:
-                    responses[status] = _problem_response(status, responses.get(status))
+                    given = responses.get(status)
+                    if status == 404 and given is None and "number" not in rule.arguments:
+                        given = {"description": NOTHING_AT_PATH}
+                    responses[status] = _problem_response(status, given)
             responses[414] = URI_TOO_LONG
             for (source, status), targets in LINKS.items():
                 if source == operation_id:
@@ -143,7 +148,7 @@ def _possible_statuses(operation: Mapping[str, Any], rule: Rule, limited: bool) 
     statuses = set(ALWAYS)
     if operation.get("security"):
         statuses |= {401, 403}
-    if "number" in rule.arguments:
+    if rule.arguments:  # a path that names something: nothing may have that name
         statuses.add(404)
     if "requestBody" in operation:
         statuses |= {400, 413, 415, 422}
