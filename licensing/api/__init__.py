@@ -65,18 +65,26 @@ def init_app(app: Flask) -> None:
     )
     for blueprint, prefix in blueprints:
         api.register_blueprint(blueprint, url_prefix=prefix)
-    _answer_options(app, {blueprint.name for blueprint, _ in blueprints} | {"api-docs"})
+    # /metrics and security.txt are for tools, as the API is: they answer OPTIONS as it does
+    _answer_options(
+        app,
+        {blueprint.name for blueprint, _ in blueprints} | {"api-docs", "metrics"},
+        {"public.security_contact"},
+    )
     app.register_blueprint(docs.blp)
     prometheus.init_app(app)
 
 
-def _answer_options(app: Flask, blueprints: set[str]) -> None:
-    """OPTIONS on an API route: 204 and the methods it takes in `Allow`, with no body (Flask's own
-    answer is an empty text/html 200). No CORS headers: a browser on another site gets none."""
+def _answer_options(app: Flask, blueprints: set[str], endpoints: set[str]) -> None:
+    """OPTIONS on an API route (one of `blueprints`, or one of `endpoints` elsewhere): 204 and
+    the methods it takes in `Allow`, with no body (Flask's own answer is an empty text/html 200).
+    No CORS headers: a browser on another site gets none."""
 
     @app.before_request
     def _options() -> Response | None:
-        if request.method != "OPTIONS" or request.blueprint not in blueprints:
+        if request.method != "OPTIONS":
+            return None
+        if request.blueprint not in blueprints and request.endpoint not in endpoints:
             return None
         response = app.make_default_options_response()
         response.status_code = 204

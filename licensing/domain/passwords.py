@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from zxcvbn import zxcvbn
+from zxcvbn.matching import RANKED_DICTIONARIES, add_frequency_lists
 
 # The 20,000 most common passwords (the list Django ships, from Royce Williams' compilation of
 # breached passwords), lowercased; a password on it is refused whatever its length.
@@ -41,6 +42,21 @@ _REASONS = {
     "regex": TOO_DATED,  # its only pattern: recent years
 }
 _DICTIONARIES = {"passwords": TOO_COMMON, "user_inputs": TOO_PERSONAL}
+# zxcvbn knows English words only: the ones a person of this registry would try first, in Kazakh
+# and Russian, in Cyrillic and in Latin letters (the Kazakh Latin alphabet and transliterations),
+# most likely first: password, login, admin, licence, registry, mining and their neighbours
+REGISTRY_WORDS = (
+    "құпиясөз", "пароль", "kupiyasoz", "qupiyasoz", "qupiiasoz", "kupiyasöz", "parol", "parol'",
+    "құпия", "kupiya", "qupiya", "qupia", "секрет", "sekret", "кілтсөз", "kiltsoz", "кілт",
+    "kilt", "логин", "login", "кіру", "kiru", "вход", "vhod", "vkhod", "әкімші", "akimshi",
+    "äkimşi", "akimshy", "админ", "admin", "администратор", "administrator", "басшы", "basshy",
+    "лицензия", "litsenziya", "licenziya", "litsenziia", "licenzija", "litsenzia", "лицензиат",
+    "litsenziat", "тізілім", "tizilim", "tızılım", "реестр", "reestr", "тізбе", "tizbe",
+    "майнинг", "mayning", "maining", "majning", "өндіру", "ondiru", "öndiru", "добыча",
+    "dobycha", "цифрлық", "tsifrlyk", "cifrlyq", "цифровой", "tsifrovoy", "cifrovoj", "қазақстан",
+    "казахстан", "qazaqstan", "kazakhstan", "kazahstan", "астана", "astana", "алматы", "almaty",
+    "сәлем", "salem", "привет", "privet",
+)  # fmt: skip
 
 
 @cache
@@ -72,6 +88,8 @@ def password_problems(password: str, *, minimum: int, name: str, email: str) -> 
 def guessable(password: str, personal: list[str]) -> list[str]:
     """Why zxcvbn finds `password` easy to guess, knowing the person's `personal` words; []
     when it scores `MIN_SCORE` or more."""
+    if "registry" not in RANKED_DICTIONARIES:
+        add_frequency_lists({"registry": list(REGISTRY_WORDS)})  # a word of it reads TOO_WORDY
     estimate = zxcvbn(password[:ESTIMATED_LENGTH], user_inputs=[w for w in personal if w])
     if estimate["score"] >= MIN_SCORE:
         return []

@@ -5,6 +5,7 @@ here; the write path that carries out an approved change is the decider's, as fo
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -35,12 +36,18 @@ class Officer:
     def is_also(self, other: Officer) -> bool:
         """Whether the two are (or could be) the same person: the same token, the same account,
         or the same name in the trail (where an approval by one's own name would read as the
-        proposer approving)."""
+        proposer approving), whatever its case or Unicode form: "aigerim" is Aigerim."""
         return (
-            self.name == other.name
+            _folded(self.name) == _folded(other.name)
             or (self.token_id is not None and self.token_id == other.token_id)
             or (self.user_id is not None and self.user_id == other.user_id)
         )
+
+
+def _folded(name: str) -> str:
+    """A name as readers of the trail would tell it apart: trimmed, compatibility-normalised
+    (a fullwidth or ligature letter is the plain one) and without case."""
+    return unicodedata.normalize("NFKC", normalise_text(name).casefold())
 
 
 class ProposalNotFound(DomainError):

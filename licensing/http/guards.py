@@ -6,7 +6,7 @@ import io
 
 from flask import Flask, abort, current_app, request
 from flask.globals import request_ctx
-from werkzeug.exceptions import SecurityError
+from werkzeug.exceptions import BadHost, SecurityError
 
 from licensing.http import addresses
 
@@ -16,9 +16,11 @@ UNTRUSTED_HOST = "This registry does not answer for the host this request names.
 def init_app(app: Flask) -> None:
     @app.before_request
     def _refuse_untrusted_host() -> None:
-        # Flask refuses a Host outside TRUSTED_HOSTS before routing, leaving nothing to build a
-        # link with; the error page links to the registry's own paths, bound to its base URL
-        if isinstance(request.routing_exception, SecurityError):
+        # Flask refuses a Host outside TRUSTED_HOSTS (SecurityError), and Werkzeug one that is no
+        # host name at all (BadHost: `a..b`, a label over 63 letters), before routing, leaving
+        # nothing to build a link with; the error page links to the registry's own paths, bound
+        # to its base URL
+        if isinstance(request.routing_exception, SecurityError | BadHost):
             request_ctx.url_adapter = addresses.adapter(current_app, request.script_root or "/")
             abort(400, description=UNTRUSTED_HOST)
 

@@ -130,6 +130,14 @@ class Proposed:
 
 
 @dataclass(frozen=True)
+class Decided:
+    """A proposal approved, rejected or withdrawn (or the kept answer to the request that did)."""
+
+    proposal: ProposalView
+    replayed: bool = False
+
+
+@dataclass(frozen=True)
 class Filters:
     state: str | None = None
     licence: str | None = None
@@ -216,7 +224,7 @@ def approve(
     code: str | None = None,
     signin: SignInPolicy | None = None,
     address: str = "-",
-) -> ProposalView:
+) -> Decided:
     """Approve a pending proposal and carry out its change at once, in the same transaction; the
     change's event records who proposed it and who approved it. A person in the console confirms
     it with their second factor's current code (`code`); a token's request needs none. With
@@ -230,11 +238,11 @@ def approve(
         raise
 
 
-def reject(ctx: Context, proposal_id: int, reason: str | None) -> ProposalView:
+def reject(ctx: Context, proposal_id: int, reason: str | None) -> Decided:
     return _act(ctx, proposal_id, rules.REJECT, reason=rules.check_rejection(reason))
 
 
-def withdraw(ctx: Context, proposal_id: int) -> ProposalView:
+def withdraw(ctx: Context, proposal_id: int) -> Decided:
     return _act(ctx, proposal_id, rules.WITHDRAW)
 
 
@@ -246,7 +254,7 @@ def _act(
     code: str | None = None,
     reason: str | None = None,
     signin: SignInPolicy | None = None,
-) -> ProposalView:
+) -> Decided:
     if not 0 < proposal_id <= MAX_ID:
         raise ProposalNotFound(proposal_id)
     request_fingerprint = idempotency.fingerprint(act, str(proposal_id), _Act(reason))
@@ -254,7 +262,7 @@ def _act(
     refusal: Exception | None = None
     with write_transaction() as write:
         if (kept := idempotency.replay_record(write, ctx, request_fingerprint)) is not None:
-            return ProposalView.from_record(kept)
+            return Decided(ProposalView.from_record(kept), replayed=True)
         row = write.session.execute(_LOCK, {"id": proposal_id}).first()
         if row is None:
             raise ProposalNotFound(proposal_id)
@@ -291,7 +299,7 @@ def _act(
             idempotency.remember_record(write, ctx, request_fingerprint, done.to_record())
     if refusal is not None:
         raise refusal
-    return done
+    return Decided(done)
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,10 @@ PREFLIGHT = {"Origin": "https://evil.example", "Access-Control-Request-Method": 
      ("/api/v1/licences/DM-2026-000001/revoke", {"POST", "OPTIONS"}),
      ("/api/v1/status/DM-2026-000001", {"GET", "HEAD", "OPTIONS"}),
      ("/openapi.json", {"GET", "HEAD", "OPTIONS"}),
-     ("/.well-known/jwks.json", {"GET", "HEAD", "OPTIONS"})],
+     ("/.well-known/jwks.json", {"GET", "HEAD", "OPTIONS"}),
+     ("/.well-known/security.txt", {"GET", "HEAD", "OPTIONS"}),
+     ("/metrics", {"GET", "HEAD", "OPTIONS"}),
+     ("/healthz", {"GET", "HEAD", "OPTIONS"})],
 )  # fmt: skip
 def test_options_answers_204_with_the_methods_and_nothing_else(
     client: FlaskClient, path: str, methods: set[str]

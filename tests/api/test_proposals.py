@@ -287,6 +287,9 @@ def test_an_idempotency_key_replays_the_proposal_and_the_approval(
     approved, repeated = client.post(path, headers=keyed), client.post(path, headers=keyed)
     assert approved.status_code == repeated.status_code == 200
     assert repeated.get_json() == approved.get_json()
+    # the approval replayed says so, as a licence action's does
+    assert "Idempotent-Replayed" not in approved.headers
+    assert repeated.headers.get("Idempotent-Replayed") == "true"
     assert written(app) == (1, 2)
     reused = client.post(
         f"{API}/proposals/{first.get_json()['id']}/reject", json={"reason": "x"}, headers=keyed

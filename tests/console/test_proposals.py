@@ -24,7 +24,7 @@ from tests.console.conftest import (
     post_form,
     sign_in,
 )
-from tests.factories import API, chain_holds, written
+from tests.factories import API, bearer, chain_holds, written
 
 REVOCATION = {
     "reason_code": "unremedied_violation",
@@ -143,6 +143,23 @@ def test_the_proposer_cannot_approve_but_may_withdraw(
         from licensing.models import Proposal, db
 
         assert db.session.get(Proposal, proposal_id).state == "withdrawn"
+
+
+@pytest.mark.parametrize("name", ["aigerim", "AIGERIM", " Aigerim"])
+def test_a_token_named_like_the_proposer_but_for_case_cannot_approve(
+    app: Flask,
+    client: FlaskClient,
+    officer_client: FlaskClient,
+    regulator: dict[str, str],
+    number: str,
+    name: str,
+) -> None:
+    proposal_id = propose_revocation(officer_client, number)  # by Aigerim, in the console
+    own = bearer(app, "regulator", name=name)
+    answer = client.post(f"{API}/proposals/{proposal_id}/approve", headers=own)
+    # the trail would read the proposal by "Aigerim" approved by "aigerim": the same officer
+    assert answer.status_code == 403
+    assert status(client, regulator, number) == "issued"
 
 
 def test_another_officer_rejects_with_a_reason(

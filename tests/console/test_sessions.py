@@ -142,6 +142,17 @@ def test_ending_a_session_takes_the_form_token(
     assert other.get("/console/").status_code == 200
 
 
+@pytest.mark.parametrize("which", [2**31, 10**20])
+def test_ending_a_session_id_no_column_holds_is_a_404(
+    officer_client: FlaskClient, which: int
+) -> None:
+    # beyond a 32-bit integer (PostgreSQL) or even a 64-bit one (SQLite): no such session
+    token = csrf_token(officer_client, "/console/sessions")
+    answer = officer_client.post(f"/console/sessions/{which}/end", data={"csrf_token": token})
+    assert answer.status_code == 404
+    assert officer_client.get("/console/").status_code == 200
+
+
 def test_a_session_records_its_use_at_most_once_a_minute(
     app: Flask, officer_client: FlaskClient, clock: Clock
 ) -> None:

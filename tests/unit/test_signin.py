@@ -96,6 +96,18 @@ def test_a_password_easy_to_guess_is_refused_saying_why(password: str, reason: s
     assert problems(password) == [reason]
 
 
+@pytest.mark.parametrize(
+    "password",
+    ["пароль123456", "құпиясөз12345", "Құпиясөз2026!", "kupiyasoz2026!", "qupiyasoz2026",
+     "Лицензия2026!", "litsenziya2026", "тізілім2026", "Администратор1", "majning2026!"],
+)  # fmt: skip
+def test_the_registry_words_in_kazakh_and_russian_are_refused_as_english_ones_are(
+    password: str,
+) -> None:
+    # the Kazakh word for password is no harder to guess than the Russian or the English one
+    assert problems(password)
+
+
 def test_each_kind_of_weakness_has_a_reason_of_our_own() -> None:
     assert reason([]) == TOO_GUESSABLE
     assert reason([{"pattern": "bruteforce", "token": "x7"}]) == TOO_GUESSABLE

@@ -119,6 +119,29 @@ def test_the_trusted_hosts_are_answered(guarded: Flask, host: str) -> None:
     assert client.get("/api/v1/reason-codes", headers={"Host": host}).status_code == 200
 
 
+@pytest.mark.parametrize("host", ["a..b", "a" * 64 + ".kz"])
+@pytest.mark.parametrize("path", ["/", "/console/sign-in", "/register"])
+def test_a_page_asked_for_with_a_malformed_host_is_a_400_not_a_500(
+    make_app: Callable[..., Flask], host: str, path: str
+) -> None:
+    # Werkzeug refuses such a Host (BadHost) before routing, whatever the trusted hosts are
+    client = make_app().test_client()
+    answer = client.get(path, headers={**EN, "Host": host})
+    assert answer.status_code == 400
+    assert answer.mimetype == "text/html"
+    assert "The request could not be read" in answer.text
+
+
+@pytest.mark.parametrize("host", ["a..b", "a" * 64 + ".kz"])
+def test_the_api_asked_for_with_a_malformed_host_answers_a_problem(
+    make_app: Callable[..., Flask], host: str
+) -> None:
+    answer = make_app().test_client().get("/api/v1/reason-codes", headers={"Host": host})
+    assert answer.status_code == 400
+    assert answer.mimetype == "application/problem+json"
+    assert answer.json["status"] == 400
+
+
 def test_a_trusted_host_that_is_not_a_host_name_stops_the_start() -> None:
     with pytest.raises(ConfigError, match="TRUSTED_HOSTS"):
         load("/i", {"LICENSING_TRUSTED_HOSTS": "licensing.example.kz/admin"})

@@ -29,7 +29,7 @@ from licensing.domain.proposals import (
 )
 from licensing.domain.roles import AUDITOR, REGULATOR
 from licensing.services import proposals
-from licensing.services.proposals import ProposalView, Proposed
+from licensing.services.proposals import Decided, ProposalView, Proposed
 
 blp = Blueprint(
     "proposals", __name__, description="Four eyes: status changes a second officer approves"
@@ -102,6 +102,12 @@ def proposed(outcome: Proposed) -> tuple[Response, int, dict[str, str]]:
     return jsonify(ProposalSchema().dump(outcome.proposal)), 202, headers
 
 
+def decided(outcome: Decided) -> tuple[ProposalView, dict[str, str]]:
+    """The answer to an approval, rejection or withdrawal: the proposal, and whether it is the
+    kept answer to an earlier request with the same Idempotency-Key."""
+    return outcome.proposal, {"Idempotent-Replayed": "true"} if outcome.replayed else {}
+
+
 @blp.route("")
 class Proposals(MethodView):
     @requires(REGULATOR, AUDITOR)
@@ -132,10 +138,10 @@ class Approve(MethodView):
     @blp.alt_response(403, schema=ProblemSchema, description="The proposer may not approve")
     @blp.alt_response(409, schema=ProblemSchema, description=_CLOSED)
     @blp.alt_response(422, schema=ProblemSchema, description="The change no longer holds")
-    def post(self, proposal_id: int) -> ProposalView:
+    def post(self, proposal_id: int) -> tuple[ProposalView, dict[str, str]]:
         """Approve a proposal (another officer than its proposer): its change is carried out at
         once, and its event records who proposed and who approved it."""
-        return proposals.approve(current_context(), proposal_id)
+        return decided(proposals.approve(current_context(), proposal_id))
 
 
 @blp.route("/<int:proposal_id>/reject")
@@ -145,9 +151,9 @@ class Reject(MethodView):
     @blp.response(200, ProposalSchema)
     @blp.alt_response(403, schema=ProblemSchema, description="The proposer may not reject")
     @blp.alt_response(409, schema=ProblemSchema, description=_CLOSED)
-    def post(self, body: dict[str, str], proposal_id: int) -> ProposalView:
+    def post(self, body: dict[str, str], proposal_id: int) -> tuple[ProposalView, dict[str, str]]:
         """Reject a proposal, with the reason (another officer than its proposer)."""
-        return proposals.reject(current_context(), proposal_id, body["reason"])
+        return decided(proposals.reject(current_context(), proposal_id, body["reason"]))
 
 
 @blp.route("/<int:proposal_id>/withdraw")
@@ -156,6 +162,6 @@ class Withdraw(MethodView):
     @blp.response(200, ProposalSchema)
     @blp.alt_response(403, schema=ProblemSchema, description="Only the proposer withdraws")
     @blp.alt_response(409, schema=ProblemSchema, description=_CLOSED)
-    def post(self, proposal_id: int) -> ProposalView:
+    def post(self, proposal_id: int) -> tuple[ProposalView, dict[str, str]]:
         """Withdraw one's own proposal."""
-        return proposals.withdraw(current_context(), proposal_id)
+        return decided(proposals.withdraw(current_context(), proposal_id))

@@ -167,12 +167,15 @@ def sessions() -> Any:
     return _page("console/sessions.html", sessions=_open_sessions())
 
 
+MAX_ID = 2**31 - 1  # sessions' ids are 32-bit integers: a larger one names none, on any database
+
+
 @blp.route("/sessions/<int:which>/end", methods=["POST"])
 @requires(*PEOPLE)
 def end_session(which: int) -> Any:
     person, current = staff.current(), staff.session_id()
     assert person is not None
-    if not accounts.end_sessions_of(person, which):
+    if not 0 < which <= MAX_ID or not accounts.end_sessions_of(person, which):
         abort(404)  # not an open session of this person's
     if which == current:
         staff.forget()
