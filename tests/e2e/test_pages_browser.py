@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from datetime import date, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
@@ -77,9 +78,10 @@ def _licences(server: Server) -> tuple[str, str]:
     assert status == 201
     status, _, licence = server.request("POST", "/api/v1/licences", APPLICATION, regulator)
     assert status == 201
-    until = (date.today() + timedelta(days=60)).isoformat()
+    today = datetime.now(ZoneInfo("Asia/Almaty")).date()  # the registry's day, not the machine's
+    until = (today + timedelta(days=60)).isoformat()
     body = {"reason_code": "violation_found", "reason": "Превышение квоты", "legal_basis": "ст. 9",
-            "until": until, "decision": {"number": "17-ЛЦ", "date": date.today().isoformat(),
+            "until": until, "decision": {"number": "17-ЛЦ", "date": today.isoformat(),
                                          "by": "licensor"}}  # fmt: skip
     status, _, _ = server.request(
         "POST", f"/api/v1/licences/{licence['number']}/suspend", body, regulator
