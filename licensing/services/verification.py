@@ -46,9 +46,11 @@ class _Disagreement:
 
 def verify() -> Verification:
     """Walk the whole chain: every line's hash, every link, every column against its line, the
-    head row against the last event; the Merkle tree recomputed from the events against every
-    stored hash; then every licences row against the replay of its events."""
+    head row against the last event; in the same walk, the Merkle tree recomputed from the
+    events against every stored hash; then every licences row against the replay of its
+    events."""
     walk = FastTrailCheck()
+    tree = _TreeWalk()
     register = RegisterReplay()
     refused: ReplayRefused | None = None
     # one snapshot for the events, the head row and the licences, or a write landing in between
@@ -61,10 +63,11 @@ def verify() -> Verification:
         head = connection.execute(
             select(ChainHead.seq, ChainHead.hash, ChainHead.tree)
         ).one_or_none()
-        apply = register.apply
+        apply, grow = register.apply, tree.grow
         for event in walk.feed_stored(
-            _stored_events(connection), typed=connection.dialect.name == "postgresql"
+            tree.peeled(_stored_events(connection)), typed=connection.dialect.name == "postgresql"
         ):
+            grow(event.seq, event.hash)
             if refused is None:
                 try:
                     apply(event.seq, event.licence, event.action, event.from_, event.to,
@@ -76,7 +79,7 @@ def verify() -> Verification:
             if head is None or tuple(head[:2]) != last:
                 walk.finding = _head_finding(walk, head)
             else:
-                walk.finding = _tree_finding(connection, head.seq, bytes(head.tree))
+                walk.finding = tree.finding(connection, head.seq, bytes(head.tree))
         disagreement = None
         if walk.finding is None and refused is None:
             disagreement = _register_disagreement(connection, register.licences)
@@ -148,41 +151,65 @@ def _root_finding(export: BinaryIO, heads: Sequence[notes.Checkpoint]) -> Findin
 
 
 def _stored_events(connection: Connection) -> Iterator[Sequence[Any]]:
-    """Every event as stored, oldest first: the line as UTF-8 bytes, then its columns."""
+    """Every event as stored, oldest first: the line as UTF-8 bytes, then its columns, then the
+    Merkle tree's row for it (None when there is none)."""
     if connection.dialect.name == "postgresql":
         line = type_coerce(func.convert_to(AuditEvent.line, literal("UTF8")), LargeBinary)
     else:
         line = cast(AuditEvent.line, LargeBinary)
-    return _streamed(connection, select(line, *COLUMNS.values()).order_by(AuditEvent.seq))
+    # a subquery for each event's row, not a join: PostgreSQL then reads the events in the
+    # order of their key and looks each row up by its own, where a join would hash both tables
+    # and sort the whole trail, lines and all, on disk
+    tree_row = select(LogNode.hashes).where(LogNode.leaf == AuditEvent.seq - 1).scalar_subquery()
+    query = select(line, *COLUMNS.values(), tree_row).order_by(AuditEvent.seq)
+    return _streamed(connection, query)
 
 
-_TREE_ROWS = (
-    select(AuditEvent.seq, AuditEvent.hash, LogNode.hashes)
-    .join_from(AuditEvent, LogNode, LogNode.leaf == AuditEvent.seq - 1, isouter=True)
-    .order_by(AuditEvent.seq)
-)
+class _TreeWalk:
+    """The Merkle tree recomputed from the events' hashes as the chain is walked, each event's
+    stored row compared with it at once: the first event whose row differs (or is missing) is
+    kept. The tree is only judged once the chain holds: only then are the hashes the leaves."""
 
+    def __init__(self) -> None:
+        self.frontier: list[bytes] = []
+        self.size = 0
+        self.stored: bytes | None = None  # the row of the event the walk is at
+        self.first_bad: Finding | None = None
 
-def _tree_finding(connection: Connection, size: int, stored_frontier: bytes) -> Finding | None:
-    """The first event whose stored tree hashes differ from the tree recomputed from the events'
-    hashes (or are missing); a frontier kept with the head that is not the tree's; rows of the
-    tree beyond the trail. The chain has been checked: the events' hashes are the leaves."""
-    frontier: list[bytes] = []
-    for leaf, (seq, hash_, hashes) in enumerate(_streamed(connection, _TREE_ROWS)):
-        frontier, completed = merkle.append(frontier, leaf, bytes.fromhex(hash_))
-        if hashes is None:
-            return Finding(None, seq, f"the Merkle tree has no row for event {seq}")
-        if bytes(hashes) != completed:
-            return Finding(None, seq, f"the Merkle tree's stored hashes for event {seq} are not "
-                           "the tree of the events: a stored node was altered")  # fmt: skip
-    rows = connection.execute(select(func.count()).select_from(LogNode)).scalar_one()
-    if rows != size:
-        return Finding(None, size + 1, f"the Merkle tree has {rows} rows for {size} events")
-    if stored_frontier != merkle.join(frontier):
-        return Finding(
-            None, size, "the tree kept with the chain head is not the tree of the events"
-        )
-    return None
+    def peeled(self, rows: Iterator[Sequence[Any]]) -> Iterator[Sequence[Any]]:
+        """`rows` without their last column, the tree's row, which is kept for grow(): the walk
+        takes one row and hands on its event before it takes the next."""
+        for row in rows:
+            self.stored = row[-1]
+            yield row[:-1]
+
+    def grow(self, seq: int, hash_: str) -> None:
+        """Append the event (the walk's last) to the tree, and compare its stored row."""
+        if self.first_bad is not None:
+            return  # nothing after the first difference is reported
+        completed = merkle.grow(self.frontier, self.size, bytes.fromhex(hash_))
+        self.size += 1
+        if self.stored is None:
+            self.first_bad = Finding(None, seq, f"the Merkle tree has no row for event {seq}")
+        elif bytes(self.stored) != completed:
+            problem = f"the Merkle tree's stored hashes for event {seq} are not the tree of the "
+            self.first_bad = Finding(None, seq, problem + "events: a stored node was altered")
+
+    def finding(self, connection: Connection, size: int, stored_frontier: bytes) -> Finding | None:
+        """Once the chain holds, to its head at `size`: the first event whose row differs; rows
+        of the tree beyond the trail; a frontier kept with the head that is not the tree's."""
+        if self.first_bad is not None:
+            return self.first_bad
+        # every event has found its row (the key is unique, never negative): any other is beyond
+        beyond = select(func.count()).select_from(LogNode).where(LogNode.leaf >= size)
+        if extra := connection.execute(beyond).scalar_one():
+            rows = size + extra
+            return Finding(None, size + 1, f"the Merkle tree has {rows} rows for {size} events")
+        if stored_frontier != merkle.join(self.frontier):
+            return Finding(
+                None, size, "the tree kept with the chain head is not the tree of the events"
+            )
+        return None
 
 
 def _streamed(connection: Connection, query: Select[Any]) -> Iterator[Sequence[Any]]:
