@@ -163,18 +163,22 @@ def test_a_tampered_merkle_tree_is_found_though_the_chain_holds(
 def test_verify_reads_the_trail_and_its_tree_in_one_pass(
     app: Flask, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    streamed = []
+    read_rows: list[str] = []  # which table each row came from, in the order they were read
     read = verification._streamed
 
     def counted(connection: Any, query: Any) -> Any:
-        streamed.append(str(query))
-        return read(connection, query)
+        table = "tree" if "FROM log_nodes" in str(query) else "events"
+        for row in read(connection, query):
+            read_rows.append(table)
+            yield row
 
     monkeypatch.setattr(verification, "_streamed", counted)
     with app.app_context():
         assert verification.verify().ok
-    assert len(streamed) == 1
-    assert "audit_events" in streamed[0] and "log_nodes" in streamed[0]
+    assert read_rows.count("events") == read_rows.count("tree") == 6
+    # in step: each event's tree row is read before the next event, not in a pass after the walk
+    last_event = len(read_rows) - 1 - read_rows[::-1].index("events")
+    assert read_rows.index("tree") < last_event
 
 
 @pytest.mark.usefixtures("trail")
