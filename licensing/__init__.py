@@ -25,6 +25,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         os.chmod(app.instance_path, 0o700)
     app.config.from_mapping(config.load(app.instance_path, test_config))
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
+    app.wsgi_app = guards.plain_host(app.wsgi_app)  # type: ignore[method-assign]
     if proxies := app.config["LICENSING_TRUSTED_PROXIES"]:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)  # type: ignore[method-assign]
     app.extensions["licensing.signer"] = Signer(app.config["LICENSING_SIGNING_KEY_FILE"])

@@ -20,6 +20,7 @@ from licensing.domain.signin import SignInPolicy
 from licensing.domain.statement_rules import StatementRules
 from licensing.domain.transparency import LogSettings, default_origin, parse_witnesses
 from licensing.domain.webhooks import RETRY_SCHEDULE, WebhookSettings
+from licensing.http.guards import plain_host_name
 
 PREFIX = "LICENSING_"
 _REASON_CODE = re.compile(r"[a-z][a-z0-9_]{0,63}")
@@ -92,7 +93,8 @@ SETTINGS = (
             " it is not)"),
     Setting("TRUSTED_HOSTS", "none",
             "comma-separated host names the registry answers for (`.example.kz` for its"
-            " subdomains too); a request for any other `Host` is refused (400); `none` for any"),
+            " subdomains too), matched in any letter case and with or without the final dot; a"
+            " request for any other `Host` is refused (400); `none` for any"),
     Setting("SECURITY_CONTACT", "none",
             "where security researchers report a weakness: comma-separated `mailto:` or"
             " `https:` URIs, the `Contact` of `/.well-known/security.txt`; `none`: no"
@@ -253,7 +255,7 @@ def base_url(value: str) -> str:
 
 def trusted_hosts(value: str) -> list[str] | None:
     """Flask's TRUSTED_HOSTS: None accepts any host."""
-    hosts = [host.strip().lower() for host in value.split(",") if host.strip()]
+    hosts = [plain_host_name(host.strip()) for host in value.split(",") if host.strip()]
     if hosts == ["none"] or not hosts:
         return None
     for host in hosts:

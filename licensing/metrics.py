@@ -5,6 +5,7 @@ and one scrape sees them all."""
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
@@ -94,36 +95,45 @@ class Deliveries(Collector):
         figures = self.read_figures()  # type: ignore[operator]
         if figures is None:
             return
-        outcomes = CounterMetricFamily(
+        yield _family(
             "licensing_webhook_deliveries",
             "Webhook delivery attempts, by outcome",
-            labels=["outcome"],
+            "outcome",
+            figures.outcomes,
+            kind=CounterMetricFamily,
         )
-        for outcome, count in figures.outcomes.items():
-            outcomes.add_metric([outcome], count)
-        yield outcomes
-        statuses = GaugeMetricFamily(
-            "licensing_subscriptions", "Webhook subscriptions, by status", labels=["status"]
+        yield _family(
+            "licensing_subscriptions",
+            "Webhook subscriptions, by status",
+            "status",
+            figures.statuses,
         )
-        for status, count in figures.statuses.items():
-            statuses.add_metric([status], count)
-        yield statuses
-        lag = GaugeMetricFamily(
+        yield _family(
             "licensing_subscription_lag",
             "Events after the subscription's cursor: the head's seq minus the cursor",
-            labels=["subscription"],
+            "subscription",
+            figures.lag,
         )
-        for subscription, value in figures.lag.items():
-            lag.add_metric([subscription], value)
-        yield lag
-        oldest = GaugeMetricFamily(
+        yield _family(
             "licensing_subscription_oldest_undelivered_seconds",
             "Age of the oldest event after the subscription's cursor",
-            labels=["subscription"],
+            "subscription",
+            figures.oldest,
         )
-        for subscription, value in figures.oldest.items():
-            oldest.add_metric([subscription], value)
-        yield oldest
+
+
+def _family(
+    name: str,
+    help: str,
+    label: str,
+    values: Mapping[str, float],
+    kind: type[GaugeMetricFamily] | type[CounterMetricFamily] = GaugeMetricFamily,
+) -> GaugeMetricFamily | CounterMetricFamily:
+    """A family with one label: one sample for each of `values`, labelled with its key."""
+    family = kind(name, help, labels=[label])
+    for key, value in values.items():
+        family.add_metric([key], value)
+    return family
 
 
 def exposition(read_seq: object, read_deliveries: object | None = None) -> bytes:

@@ -48,15 +48,21 @@ def append(frontier: Sequence[bytes], size: int, data: bytes) -> tuple[list[byte
     """The frontier after appending leaf `size` (whose data is `data`) to the tree of `size`
     leaves with `frontier`, and the hashes that leaf completes, lowest level first, joined (the
     row stored for it)."""
+    after = list(frontier)
+    return after, grow(after, size, data)
+
+
+def grow(frontier: list[bytes], size: int, data: bytes) -> bytes:
+    """append(), changing `frontier` in place: for a walk over every leaf, which would otherwise
+    copy the frontier once a leaf. Gives the hashes the leaf completes, joined."""
     carry = leaf_hash(data)
     completed = [carry]
-    after = list(frontier)
     while size & 1:
-        carry = node_hash(after.pop(), carry)
+        carry = node_hash(frontier.pop(), carry)
         completed.append(carry)
         size >>= 1
-    after.append(carry)
-    return after, b"".join(completed)
+    frontier.append(carry)
+    return b"".join(completed)
 
 
 def root(frontier: Sequence[bytes]) -> bytes:

@@ -7,6 +7,7 @@ reason its weakest part gives, in words of our own that the catalogues translate
 from __future__ import annotations
 
 import gzip
+import unicodedata
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -57,6 +58,16 @@ REGISTRY_WORDS = (
     "казахстан", "qazaqstan", "kazakhstan", "kazahstan", "астана", "astana", "алматы", "almaty",
     "сәлем", "salem", "привет", "privet",
 )  # fmt: skip
+
+
+def normalised(password: str) -> str:
+    """The form a password is judged, hashed and checked in: NFKC. The same password reaches us
+    in different code points from different keyboards and systems (й and ё typed precomposed or
+    as a letter and a combining mark; full-width Latin letters; ligatures), and a person should
+    not be refused for the way their keyboard spells it. NIST SP 800-63B (5.1.1.2) asks for NFKC
+    or NFKD; NFKC rather than NFC because it also folds these compatibility forms, which look
+    the same to the person typing, and so stand for no secret of theirs."""
+    return unicodedata.normalize("NFKC", password)
 
 
 @cache

@@ -125,20 +125,29 @@ class StatementCheck:
     # the licence's events after the statement's own (`seq`), when it was checked against the
     # register: any one means the statement no longer says what the register holds
     changed_since: tuple[Any, ...] = ()
+    # when it was checked against the register and the register does not hold the licence or the
+    # event it speaks of: why (see not_held)
+    not_in_register: str | None = None
 
     @property
     def superseded(self) -> bool:
-        return self.genuine and bool(self.changed_since)
+        return self.genuine and self.not_in_register is None and bool(self.changed_since)
 
     @property
     def holds(self) -> bool:
-        return self.genuine and self.current and not self.superseded
+        return (
+            self.genuine and self.current and self.not_in_register is None and not self.superseded
+        )
 
     @property
     def verdict(self) -> str:
         if self.holds:
             word = self.claims["standing"].replace("_", " ") if self.claims else "?"
             return f"genuine and current: the registry states that licence {self.licence} is {word}"
+        if self.genuine and self.not_in_register is not None:
+            return (
+                f"not in the register: signed with the registry's key, but {self.not_in_register}"
+            )
         if self.superseded:
             count = len(self.changed_since)
             changes = "a change" if count == 1 else f"{count} changes"
@@ -149,6 +158,26 @@ class StatementCheck:
         if self.genuine:
             return f"genuine but not current: {self.problem}"
         return f"not genuine: {self.problem}"
+
+
+def not_held(
+    claims: dict[str, Any], licence_held: bool, event: tuple[str, str] | None
+) -> str | None:
+    """Why the register does not hold what a genuine statement's `claims` speak of, given whether
+    it holds the licence (`sub`) and the register's event at the statement's `seq` (its licence
+    and hash; None when it has none); None when it holds both. A statement signed with the
+    registry's key for a licence or an event the register never recorded (a key used outside
+    the register, or a register that lost its rows) must not pass for one of the register's."""
+    number, seq = claims["sub"], claims["seq"]
+    if not licence_held:
+        return f"the register holds no licence {number}"
+    if event is None:
+        return f"the register holds no event {seq}, the statement's event of licence {number}"
+    if event[0] != number:
+        return f"the register's event {seq} is not an event of licence {number}"
+    if event[1] != claims["hash"]:
+        return f"the register's event {seq} of licence {number} has another hash than the statement"
+    return None
 
 
 def check(

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import io
+from collections.abc import Callable, Iterable
+from typing import Any
 
 from flask import Flask, abort, current_app, request
 from flask.globals import request_ctx
@@ -11,6 +13,37 @@ from werkzeug.exceptions import BadHost, SecurityError
 from licensing.http import addresses
 
 UNTRUSTED_HOST = "This registry does not answer for the host this request names."
+
+WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
+
+
+def plain_host(wsgi_app: WSGIApp) -> WSGIApp:
+    """`wsgi_app` seeing the request's Host as its plain name: host names are case-insensitive
+    (RFC 4343) and `example.kz.` is the fully qualified `example.kz`, but Werkzeug takes only
+    lower-case letters and compares the trusted hosts letter for letter, so `EXAMPLE.kz` or
+    `example.kz.` would be refused as another host. Wrapped inside any ProxyFix, so that a
+    forwarded Host is made plain too."""
+
+    def plain(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        if host := environ.get("HTTP_HOST"):
+            environ["HTTP_HOST"] = plain_host_name(host)
+        return wsgi_app(environ, start_response)
+
+    return plain
+
+
+def plain_host_name(host: str) -> str:
+    """`host` (a name or address, with any port) in lower case, without the root's final dot. Only
+    ASCII letters change case (RFC 4343); an address in brackets keeps its colons."""
+    if not host.isascii():
+        return host  # no host name; Werkzeug refuses it as it is
+    host = host.lower()
+    if host.startswith("["):
+        return host
+    name, colon, port = host.partition(":")
+    if len(name) > 1 and name.endswith(".") and not name.endswith(".."):
+        name = name[:-1]
+    return name + colon + port
 
 
 def init_app(app: Flask) -> None:

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from licensing import clock, metrics
 from licensing.domain.errors import InvalidFields
-from licensing.domain.passwords import MAX_LENGTH, password_problems
+from licensing.domain.passwords import MAX_LENGTH, normalised, password_problems
 from licensing.domain.roles import PEOPLE, REGULATOR
 from licensing.domain.signin import (
     Counts,
@@ -260,6 +260,7 @@ def complete_setup(
     user = _by_setup(db.session, secret, clock.now())
     if user is None:
         return False
+    password, repeated = normalised(password), normalised(repeated)
     errors = _password_errors(user, password, repeated, minimum_length)
     step = None
     if user.totp_secret:
@@ -293,13 +294,14 @@ def check_password(login: str, password: str, policy: SignInPolicy, address: str
     """The person, when `login` (name or e-mail) and `password` match an active account and the
     attempt is admitted (domain/signin.py); for a regulator the second factor is still to come
     (`needs_totp`). `address` is the client's, where failures are counted too. Known or not,
-    locked or not, a login costs one Argon2 verification and is refused in the same words: the
-    answer tells nothing of which accounts exist.
+    locked or not, a login costs one Argon2 verification (two for a password that normalising
+    changes: see _verified) and is refused in the same words: the answer tells nothing of which
+    accounts exist.
 
     The verification runs before the write that counts its outcome, never under the chain head's
     lock that every write of the registry takes: a flood of sign-ins holds up no other write."""
     login = login.strip()
-    if not login or len(login) > 254 or len(password) > MAX_LENGTH:
+    if not login or len(login) > 254 or len(normalised(password)) > MAX_LENGTH:
         raise SignInRefused()
     user = _by_login(db.session, login)
     keys = _sign_in_keys(user, login, address)
@@ -309,10 +311,10 @@ def check_password(login: str, password: str, policy: SignInPolicy, address: str
         # the refusal depends on the address alone, never on the login: no work is owed
         raise SignInRefused(counts.address_until)
     checked = user.password_hash if _usable(user) and user else None
-    right = _verified(checked, password)
-    rehashed = (
-        _hasher.hash(password) if right and _hasher.check_needs_rehash(checked or "") else None
-    )
+    right, from_raw = _verified(checked, password)
+    rehashed = None
+    if right and (from_raw or _hasher.check_needs_rehash(checked or "")):
+        rehashed = _hasher.hash(normalised(password))
     locks: list[tuple[str, str]] = []
     with write_transaction() as write:
         user = _by_login(write.session, login)
@@ -501,9 +503,10 @@ def change_password(
         errors["current"] = [WAIT_BEFORE_TRYING]
         raise InvalidFields(errors)
     checked = user.password_hash
-    right = _verified(checked, current[:MAX_LENGTH])
+    right, _ = _verified(checked, current[:MAX_LENGTH])
     if not right:
         errors["current"] = [WRONG_PASSWORD]
+    password, repeated = normalised(password), normalised(repeated)
     errors |= _password_errors(user, password, repeated, minimum_length)
     hashed = None if errors else _hasher.hash(password)
     locks: list[tuple[str, str]] = []
@@ -665,7 +668,19 @@ def _update(write: Write, user: User, read: tuple[str, ...], values: dict[str, A
         write.update(USERS, keys, changed)
 
 
-def _verified(password_hash: str | None, password: str) -> bool:
+def _verified(password_hash: str | None, password: str) -> tuple[bool, bool]:
+    """Whether `password` is the one `password_hash` was made from; and whether it was made from
+    the password's text as typed, before passwords were normalised (domain/passwords.py), so
+    that it should be made again from the normalised form. That text is tried only when the
+    normalised form does not match, and only when it differs from it."""
+    plain = normalised(password)
+    if _verified_as(password_hash, plain):
+        return True, False
+    as_typed = plain != password and _verified_as(password_hash, password)
+    return as_typed, as_typed
+
+
+def _verified_as(password_hash: str | None, password: str) -> bool:
     try:
         return _hasher.verify(password_hash or _unknown(), password) and password_hash is not None
     except (VerificationError, InvalidHashError):

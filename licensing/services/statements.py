@@ -17,7 +17,7 @@ from licensing.domain.policy import Policy
 from licensing.domain.statement_rules import LicenceFacts, StatementCheck, StatementRules
 from licensing.domain.timestamps import parse_utc
 from licensing.fastpaths.single_read import SingleRead
-from licensing.models import AuditEvent, Licence
+from licensing.models import AuditEvent, Licence, db
 from licensing.services import public, signing
 from licensing.services.results import standing_today
 from licensing.services.signing import Signer
@@ -101,11 +101,19 @@ def check(
 def against_register(
     check: StatementCheck, policy: Policy, at: datetime | None = None
 ) -> StatementCheck:
-    """`check`, with the changes the register holds to its licence since the statement's event
-    (recorded by `at`, when given): a genuine statement with any is superseded, however long it
-    would still run."""
+    """`check`, with what the register holds: a genuine statement of a licence or an event the
+    register does not hold is not in the register; one with changes to its licence since its
+    event (recorded by `at`, when given) is superseded, however long it would still run."""
     if not check.genuine or check.claims is None or check.licence is None:
         return check
+    seq = check.claims["seq"]
+    held = db.session.scalar(select(Licence.number).where(Licence.number == check.licence))
+    event = db.session.execute(
+        select(AuditEvent.licence, AuditEvent.hash).where(AuditEvent.seq == seq)
+    ).one_or_none()
+    missing = statement_rules.not_held(check.claims, held is not None, event and tuple(event))
+    if missing is not None:
+        return replace(check, not_in_register=missing)
     changes = public.changes_after(policy, check.licence, check.claims["seq"])
     changes = [change for change in changes if at is None or change.at <= at]
     return replace(check, changed_since=tuple(changes)) if changes else check

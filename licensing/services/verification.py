@@ -6,6 +6,7 @@ from __future__ import annotations
 import shutil
 import tempfile
 from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, BinaryIO
 
@@ -46,8 +47,9 @@ class _Disagreement:
 
 def verify() -> Verification:
     """Walk the whole chain: every line's hash, every link, every column against its line, the
-    head row against the last event; the Merkle tree recomputed from the events against every
-    stored hash; then every licences row against the replay of its events."""
+    head row against the last event; in the same walk, the Merkle tree recomputed from the
+    events against every stored hash; then every licences row against the replay of its
+    events."""
     walk = FastTrailCheck()
     register = RegisterReplay()
     refused: ReplayRefused | None = None
@@ -61,22 +63,25 @@ def verify() -> Verification:
         head = connection.execute(
             select(ChainHead.seq, ChainHead.hash, ChainHead.tree)
         ).one_or_none()
-        apply = register.apply
-        for event in walk.feed_stored(
-            _stored_events(connection), typed=connection.dialect.name == "postgresql"
-        ):
-            if refused is None:
-                try:
-                    apply(event.seq, event.licence, event.action, event.from_, event.to,
-                          event.at, event.data)  # fmt: skip
-                except ReplayRefused as error:
-                    refused = error  # the chain is still walked to its end
-        if walk.finding is None:
-            last = (walk.head.seq, walk.head.hash) if walk.head else (0, GENESIS)
-            if head is None or tuple(head[:2]) != last:
-                walk.finding = _head_finding(walk, head)
-            else:
-                walk.finding = _tree_finding(connection, head.seq, bytes(head.tree))
+        with _tree_rows(connection) as tree_rows:
+            tree = _TreeWalk(tree_rows)
+            apply, grow = register.apply, tree.grow
+            for event in walk.feed_stored(
+                _stored_events(connection), typed=connection.dialect.name == "postgresql"
+            ):
+                grow(event.seq, event.hash)
+                if refused is None:
+                    try:
+                        apply(event.seq, event.licence, event.action, event.from_, event.to,
+                              event.at, event.data)  # fmt: skip
+                    except ReplayRefused as error:
+                        refused = error  # the chain is still walked to its end
+            if walk.finding is None:
+                last = (walk.head.seq, walk.head.hash) if walk.head else (0, GENESIS)
+                if head is None or tuple(head[:2]) != last:
+                    walk.finding = _head_finding(walk, head)
+                else:
+                    walk.finding = tree.finding(head.seq, bytes(head.tree))
         disagreement = None
         if walk.finding is None and refused is None:
             disagreement = _register_disagreement(connection, register.licences)
@@ -156,33 +161,73 @@ def _stored_events(connection: Connection) -> Iterator[Sequence[Any]]:
     return _streamed(connection, select(line, *COLUMNS.values()).order_by(AuditEvent.seq))
 
 
-_TREE_ROWS = (
-    select(AuditEvent.seq, AuditEvent.hash, LogNode.hashes)
-    .join_from(AuditEvent, LogNode, LogNode.leaf == AuditEvent.seq - 1, isouter=True)
-    .order_by(AuditEvent.seq)
-)
+_TREE_ROWS = select(LogNode.leaf, LogNode.hashes).order_by(LogNode.leaf)
 
 
-def _tree_finding(connection: Connection, size: int, stored_frontier: bytes) -> Finding | None:
-    """The first event whose stored tree hashes differ from the tree recomputed from the events'
-    hashes (or are missing); a frontier kept with the head that is not the tree's; rows of the
-    tree beyond the trail. The chain has been checked: the events' hashes are the leaves."""
-    frontier: list[bytes] = []
-    for leaf, (seq, hash_, hashes) in enumerate(_streamed(connection, _TREE_ROWS)):
-        frontier, completed = merkle.append(frontier, leaf, bytes.fromhex(hash_))
-        if hashes is None:
-            return Finding(None, seq, f"the Merkle tree has no row for event {seq}")
-        if bytes(hashes) != completed:
-            return Finding(None, seq, f"the Merkle tree's stored hashes for event {seq} are not "
-                           "the tree of the events: a stored node was altered")  # fmt: skip
-    rows = connection.execute(select(func.count()).select_from(LogNode)).scalar_one()
-    if rows != size:
-        return Finding(None, size + 1, f"the Merkle tree has {rows} rows for {size} events")
-    if stored_frontier != merkle.join(frontier):
-        return Finding(
-            None, size, "the tree kept with the chain head is not the tree of the events"
-        )
-    return None
+@contextmanager
+def _tree_rows(connection: Connection) -> Iterator[Iterator[Sequence[Any]]]:
+    """The Merkle tree's rows, by leaf, streamed beside the events from the same snapshot, for
+    the walk to take one with each event. Two streams in step, not a join: PostgreSQL cannot
+    join the two tables in the order of their keys (leaf is seq - 1), so a join hashes both and
+    sorts the whole trail, or looks a row up for every event, costing more than either scan.
+    PostgreSQL streams each on a connection of its own, the second on the first's exported
+    snapshot; SQLite reads both on one connection, in one transaction."""
+    if connection.dialect.name != "postgresql":
+        rows = _streamed(connection, _TREE_ROWS)
+        try:
+            yield rows
+        finally:
+            rows.close()  # type: ignore[attr-defined]
+        return
+    snapshot = connection.exec_driver_sql("SELECT pg_export_snapshot()").scalar_one()
+    with db.engine.connect() as beside:
+        beside.execution_options(isolation_level="REPEATABLE READ")
+        beside.exec_driver_sql(f"SET TRANSACTION SNAPSHOT '{snapshot}'")
+        rows = _streamed(beside, _TREE_ROWS)
+        try:
+            yield rows
+        finally:
+            rows.close()  # type: ignore[attr-defined]
+
+
+class _TreeWalk:
+    """The Merkle tree recomputed from the events' hashes as the chain is walked, each event's
+    stored row (taken from `rows`, in step with the events) compared with it at once: the first
+    event whose row differs or is missing is kept. The tree is only judged once the chain holds:
+    only then are the hashes the leaves."""
+
+    def __init__(self, rows: Iterator[Sequence[Any]]) -> None:
+        self.rows = rows
+        self.frontier: list[bytes] = []
+        self.size = 0
+        self.first_bad: Finding | None = None
+
+    def grow(self, seq: int, hash_: str) -> None:
+        """Append the event (the walk's next, seq `size + 1`) and compare its stored row."""
+        if self.first_bad is not None:
+            return  # nothing after the first difference is reported
+        completed = merkle.grow(self.frontier, self.size, bytes.fromhex(hash_))
+        leaf, self.size = self.size, self.size + 1
+        row = next(self.rows, None)
+        if row is None or row[0] != leaf:  # keys are unique and never negative: it is missing
+            self.first_bad = Finding(None, seq, f"the Merkle tree has no row for event {seq}")
+        elif bytes(row[1]) != completed:
+            problem = f"the Merkle tree's stored hashes for event {seq} are not the tree of the "
+            self.first_bad = Finding(None, seq, problem + "events: a stored node was altered")
+
+    def finding(self, size: int, stored_frontier: bytes) -> Finding | None:
+        """Once the chain holds, to its head at `size`: the first event whose row differs; rows
+        of the tree beyond the trail; a frontier kept with the head that is not the tree's."""
+        if self.first_bad is not None:
+            return self.first_bad
+        if extra := sum(1 for _ in self.rows):  # every event took its own: these are beyond
+            rows = size + extra
+            return Finding(None, size + 1, f"the Merkle tree has {rows} rows for {size} events")
+        if stored_frontier != merkle.join(self.frontier):
+            return Finding(
+                None, size, "the tree kept with the chain head is not the tree of the events"
+            )
+        return None
 
 
 def _streamed(connection: Connection, query: Select[Any]) -> Iterator[Sequence[Any]]:

@@ -112,6 +112,19 @@ def officer_client(app: Flask, officer: Someone, clock: Clock) -> FlaskClient:
 
 
 @pytest.fixture
+def second(app: Flask, clock: Clock) -> Someone:
+    """A second regulator, for what one officer proposes and another decides."""
+    return make_person(app, clock, "Berik", "regulator")
+
+
+@pytest.fixture
+def second_client(app: Flask, second: Someone, clock: Clock) -> FlaskClient:
+    client = english(app.test_client())
+    sign_in(client, second, clock)
+    return client
+
+
+@pytest.fixture
 def auditor_client(app: Flask, auditor_person: Someone, clock: Clock) -> FlaskClient:
     client = english(app.test_client())
     sign_in(client, auditor_person, clock)

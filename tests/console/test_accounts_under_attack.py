@@ -25,12 +25,10 @@ from tests.console.conftest import (
     Someone,
     csrf_token,
     english,
-    make_person,
     post_form,
     sign_in,
 )
 from tests.console.test_proposals import approve, propose_revocation, status
-from tests.factories import issue
 
 WRONG = "not-the-password-9"
 NEW_PASSWORD = "juniper-lantern-orbit-93"
@@ -39,45 +37,6 @@ NEW_PASSWORD = "juniper-lantern-orbit-93"
 @pytest.fixture
 def app(make_app: Any) -> Flask:
     return make_app(LICENSING_APPROVAL_REQUIRED="revoke")
-
-
-@pytest.fixture
-def client(app: Flask) -> FlaskClient:
-    return english(app.test_client())
-
-
-@pytest.fixture
-def officer(app: Flask, clock: Clock) -> Someone:
-    return make_person(app, clock, "Aigerim", "regulator")
-
-
-@pytest.fixture
-def auditor_person(app: Flask, clock: Clock) -> Someone:
-    return make_person(app, clock, "Dana", "auditor")
-
-
-@pytest.fixture
-def officer_client(app: Flask, officer: Someone, clock: Clock) -> FlaskClient:
-    client = english(app.test_client())
-    sign_in(client, officer, clock)
-    return client
-
-
-@pytest.fixture
-def number(client: FlaskClient, regulator: dict[str, str]) -> str:
-    return str(issue(client, regulator)["number"])
-
-
-@pytest.fixture
-def second(app: Flask, clock: Clock) -> Someone:
-    return make_person(app, clock, "Berik", "regulator")
-
-
-@pytest.fixture
-def second_client(app: Flask, second: Someone, clock: Clock) -> FlaskClient:
-    client = english(app.test_client())
-    sign_in(client, second, clock)
-    return client
 
 
 def attempt(client: FlaskClient, login: str, password: str, address: str, **data: str) -> Any:

@@ -20,9 +20,7 @@ from tests.console.conftest import (
     csrf_token,
     english,
     form_key,
-    make_person,
     post_form,
-    sign_in,
 )
 from tests.factories import API, bearer, chain_holds, written
 
@@ -40,18 +38,6 @@ REVOCATION = {
 @pytest.fixture
 def app(make_app: Any) -> Flask:
     return make_app(LICENSING_APPROVAL_REQUIRED="revoke")
-
-
-@pytest.fixture
-def second(app: Flask, clock: Clock) -> Someone:
-    return make_person(app, clock, "Berik", "regulator")
-
-
-@pytest.fixture
-def second_client(app: Flask, second: Someone, clock: Clock) -> FlaskClient:
-    client = english(app.test_client())
-    sign_in(client, second, clock)
-    return client
 
 
 def propose_revocation(officer_client: FlaskClient, number: str) -> int:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from flask import Flask
@@ -13,6 +14,7 @@ from flask.testing import FlaskClient, FlaskCliRunner
 from sqlalchemy import text
 
 from licensing.models import db
+from licensing.services import verification
 from licensing.services.log_build import build_tree
 from tests.factories import API, act, issue, written
 
@@ -116,7 +118,16 @@ TREE_CASES = {
         "UPDATE log_nodes SET hashes = (SELECT hashes FROM log_nodes WHERE leaf = 0)"
         " WHERE leaf = 2", 3, "a stored node was altered",
     ),
+    "altered last node": (
+        "UPDATE log_nodes SET hashes = (SELECT hashes FROM log_nodes WHERE leaf = 1)"
+        " WHERE leaf = 5", 6, "a stored node was altered",
+    ),
+    "two altered nodes, the first reported": (
+        "UPDATE log_nodes SET hashes = (SELECT hashes FROM log_nodes WHERE leaf = 0)"
+        " WHERE leaf IN (2, 4)", 3, "stored hashes for event 3",
+    ),
     "deleted node row": ("DELETE FROM log_nodes WHERE leaf = 4", 5, "no row for event 5"),
+    "deleted first node row": ("DELETE FROM log_nodes WHERE leaf = 0", 1, "no row for event 1"),
     "extra node row": (
         "INSERT INTO log_nodes (leaf, hashes) SELECT 1000, hashes FROM log_nodes WHERE leaf = 0",
         None, "rows for",
@@ -146,6 +157,41 @@ def test_a_tampered_merkle_tree_is_found_though_the_chain_holds(
     result = runner.invoke(args=["audit", "verify"])
     assert result.exit_code == 1
     assert words in result.stderr
+
+
+@pytest.mark.usefixtures("trail")
+def test_verify_reads_the_trail_and_its_tree_in_one_pass(
+    app: Flask, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    read_rows: list[str] = []  # which table each row came from, in the order they were read
+    read = verification._streamed
+
+    def counted(connection: Any, query: Any) -> Any:
+        table = "tree" if "FROM log_nodes" in str(query) else "events"
+        for row in read(connection, query):
+            read_rows.append(table)
+            yield row
+
+    monkeypatch.setattr(verification, "_streamed", counted)
+    with app.app_context():
+        assert verification.verify().ok
+    assert read_rows.count("events") == read_rows.count("tree") == 6
+    # in step: each event's tree row is read before the next event, not in a pass after the walk
+    last_event = len(read_rows) - 1 - read_rows[::-1].index("events")
+    assert read_rows.index("tree") < last_event
+
+
+@pytest.mark.usefixtures("trail")
+def test_a_broken_chain_is_reported_before_an_altered_node_ahead_of_it(
+    client: FlaskClient, token: Callable[..., dict[str, str]], tamper: Tamper
+) -> None:
+    tamper(
+        "UPDATE log_nodes SET hashes = (SELECT hashes FROM log_nodes WHERE leaf = 0)"
+        " WHERE leaf = 2; UPDATE audit_events SET reason = 'x' WHERE seq = 5"
+    )
+    report = client.get(f"{API}/audit/verify", headers=token("auditor")).get_json()
+    assert (report["ok"], report["first_bad_seq"]) == (False, 5)
+    assert "node" not in report["problem"]
 
 
 ROW_COPY = (

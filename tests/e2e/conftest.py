@@ -18,6 +18,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import Databases
+from tests.support.postgres import primary, standby  # noqa: F401 (the clusters of tests of their own)
 
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent

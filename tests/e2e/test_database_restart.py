@@ -15,35 +15,21 @@ import socket
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 
 import psycopg
-import pytest
 
-from tests.conftest import POSTGRES_URL
 from tests.e2e.conftest import Server
-from tests.support.postgres import ThrowawayPostgres
+from tests.support.postgres import OWN_CLUSTERS, ThrowawayPostgres
 
-pytestmark = [
-    pytest.mark.e2e,
-    pytest.mark.skipif(
-        POSTGRES_URL is not None, reason="makes its own cluster: runs once, in the SQLite pass"
-    ),
-]
+pytestmark = OWN_CLUSTERS
 APPLICATION = {
     "holder_name": "ТОО «Стресс»", "holder_bin": "971240001315", "subtype": "I",
     "site_address": "г. Павлодар", "region": "pavlodar", "capacity_mw": "12.5",
 }  # fmt: skip
 CLIENTS = 4
 LOAD_SECONDS = 12.0
-
-
-@pytest.fixture
-def postgres() -> Iterator[ThrowawayPostgres]:
-    server = ThrowawayPostgres()
-    yield server
-    server.remove()
 
 
 def _issue_for(url: str, token: str, seconds: float) -> list[tuple[int, str, str | None]]:
@@ -74,19 +60,19 @@ def _ready(server: Server) -> int:
 
 
 def test_a_database_restart_under_load_fails_cleanly_and_recovers_by_itself(
-    start_server: Callable[..., Server], postgres: ThrowawayPostgres
+    start_server: Callable[..., Server], primary: ThrowawayPostgres
 ) -> None:
-    server = start_server(workers=3, LICENSING_DATABASE_URL=postgres.url)
+    server = start_server(workers=3, LICENSING_DATABASE_URL=primary.url)
     token = server.flask("tokens", "create", "--role", "regulator", "--name", "stress").strip()
     assert _ready(server) == 200
 
     with ProcessPoolExecutor(CLIENTS) as pool:
         clients = [pool.submit(_issue_for, server.url, token, LOAD_SECONDS) for _ in range(CLIENTS)]
         time.sleep(LOAD_SECONDS / 3)
-        postgres.stop()
+        primary.stop()
         away = [_ready(server) for _ in range(3)]
         time.sleep(1.5)
-        postgres.start()
+        primary.start()
         answers = [answer for client in clients for answer in client.result(timeout=60)]
 
     assert 503 in away and 200 not in away
@@ -99,7 +85,7 @@ def test_a_database_restart_under_load_fails_cleanly_and_recovers_by_itself(
     assert 201 in statuses and 503 in statuses
     assert all(kind == "application/problem+json" for status, kind, _ in answers if status == 503)
 
-    with psycopg.connect(postgres.url) as connection:
+    with psycopg.connect(primary.url) as connection:
         events = dict(
             connection.execute(
                 "SELECT request_id, count(*) FROM audit_events GROUP BY 1"
@@ -115,9 +101,9 @@ def test_a_database_restart_under_load_fails_cleanly_and_recovers_by_itself(
 
 
 def test_disconnects_slow_clients_and_oversized_bodies_leave_the_workers_serving(
-    start_server: Callable[..., Server], postgres: ThrowawayPostgres
+    start_server: Callable[..., Server], primary: ThrowawayPostgres
 ) -> None:
-    server = start_server(workers=2, LICENSING_DATABASE_URL=postgres.url)
+    server = start_server(workers=2, LICENSING_DATABASE_URL=primary.url)
     token = server.flask("tokens", "create", "--role", "regulator", "--name", "gone").strip()
     host, port = "127.0.0.1", int(server.url.rsplit(":", 1)[1])
     body = json.dumps(APPLICATION).encode()
@@ -142,7 +128,7 @@ def test_disconnects_slow_clients_and_oversized_bodies_leave_the_workers_serving
         for _ in range(6):
             assert server.request("GET", "/readyz")[0] == 200
         time.sleep(1)
-        with psycopg.connect(postgres.url) as connection:
+        with psycopg.connect(primary.url) as connection:
             open_transactions = connection.execute(
                 "SELECT count(*) FROM pg_stat_activity"
                 " WHERE datname = 'licensing' AND state LIKE 'idle in transaction%'"

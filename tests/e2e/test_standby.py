@@ -28,25 +28,17 @@ import subprocess
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-import pytest
-
-from tests.conftest import POSTGRES_URL
 from tests.e2e.conftest import BIN, ROOT, Server, launch
-from tests.support.postgres import ThrowawayPostgres, failover_url
+from tests.support.postgres import OWN_CLUSTERS, ThrowawayPostgres, failover_url
 
-pytestmark = [
-    pytest.mark.e2e,
-    pytest.mark.skipif(
-        POSTGRES_URL is not None, reason="makes its own clusters: runs once, in the SQLite pass"
-    ),
-]
+pytestmark = OWN_CLUSTERS
 
 APPLICATION = {
     "holder_name": "ТОО «Резерв»", "holder_bin": "971240001315", "subtype": "I",
@@ -56,20 +48,6 @@ CLIENTS = 4
 WRITING = 1.0  # seconds of writes between the steps of a drill
 OUTAGE = 1.5  # seconds from the kill to the promotion: the operator's (or a tool's) reaction
 RETRYING = 20.0  # seconds a client keeps repeating a refused write before it gives up
-
-
-@pytest.fixture
-def primary() -> Iterator[ThrowawayPostgres]:
-    cluster = ThrowawayPostgres()
-    yield cluster
-    cluster.remove()
-
-
-@pytest.fixture
-def standby(primary: ThrowawayPostgres) -> Iterator[ThrowawayPostgres]:
-    cluster = primary.standby()
-    yield cluster
-    cluster.remove()
 
 
 # What a client sees

@@ -1,7 +1,9 @@
 """PostgreSQL clusters of a test's own: a throwaway primary (initdb + pg_ctl in a temporary
 folder, on a free loopback port, never the shared server) and, cloned from it by
 `pg_basebackup -R`, a streaming hot standby, with what a failover drill does to them: stop and
-start, kill with SIGKILL, pause replay, cut the standby off, promote."""
+start, kill with SIGKILL, pause replay, cut the standby off, promote. Tests of such clusters take
+`OWN_CLUSTERS` as their marks, and the `primary` and `standby` fixtures (tests/e2e/conftest.py
+offers them)."""
 
 from __future__ import annotations
 
@@ -16,14 +18,26 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import psycopg
 import pytest
 
+from tests.conftest import POSTGRES_URL
+
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
 BINARIES = sorted(glob.glob("/usr/lib/postgresql/*/bin"))
+
+# Such tests make their own clusters and never touch the test database, so they run once, in the
+# pass without LICENSING_TEST_DATABASE_URL
+OWN_CLUSTERS = [
+    pytest.mark.e2e,
+    pytest.mark.skipif(
+        POSTGRES_URL is not None, reason="makes its own clusters: runs once, in the SQLite pass"
+    ),
+]
 
 
 def free_port() -> int:
@@ -200,3 +214,19 @@ def failover_url(*clusters: ThrowawayPostgres) -> str:
     """One libpq URL naming every cluster, that connects to whichever takes writes."""
     hosts = ",".join(f"127.0.0.1:{cluster.port}" for cluster in clusters)
     return f"postgresql://postgres@{hosts}/licensing?target_session_attrs=read-write"
+
+
+@pytest.fixture
+def primary() -> Iterator[ThrowawayPostgres]:
+    """A throwaway primary with the registry's schema, removed after the test."""
+    cluster = ThrowawayPostgres()
+    yield cluster
+    cluster.remove()
+
+
+@pytest.fixture
+def standby(primary: ThrowawayPostgres) -> Iterator[ThrowawayPostgres]:
+    """A hot standby streaming from `primary`, caught up, removed after the test."""
+    cluster = primary.standby()
+    yield cluster
+    cluster.remove()

@@ -112,7 +112,9 @@ def test_the_pages_refuse_a_host_they_do_not_trust_with_a_page(guarded: Flask, p
 
 
 @pytest.mark.parametrize("host", ["licensing.example.kz", "licensing.example.kz:8443",
-                                  "portal.gov.kz"])  # fmt: skip
+                                  "portal.gov.kz", "LICENSING.Example.KZ", "PORTAL.GOV.KZ",
+                                  "Licensing.example.kz:8443", "licensing.example.kz.",
+                                  "licensing.example.kz.:8443", "Portal.Gov.Kz."])  # fmt: skip
 def test_the_trusted_hosts_are_answered(guarded: Flask, host: str) -> None:
     client = guarded.test_client()
     assert client.get("/", headers={**EN, "Host": host}).status_code == 200
@@ -140,6 +142,38 @@ def test_the_api_asked_for_with_a_malformed_host_answers_a_problem(
     assert answer.status_code == 400
     assert answer.mimetype == "application/problem+json"
     assert answer.json["status"] == 400
+
+
+@pytest.mark.parametrize(
+    "host",
+    ["EVIL.example", "licensing.example.kz..", "Evil.Example.", "LICENSING.EXAMPLE.KZ.EVIL",
+     "licensing.example.kz.evil."],
+)  # fmt: skip
+def test_hosts_made_plain_are_still_refused_when_they_are_not_trusted(
+    guarded: Flask, host: str
+) -> None:
+    answer = guarded.test_client().get("/api/v1/reason-codes", headers={"Host": host})
+    assert answer.status_code == 400
+    assert answer.mimetype == "application/problem+json"
+
+
+def test_a_trusted_host_written_in_capitals_or_with_the_final_dot_is_trusted(
+    make_app: Callable[..., Flask],
+) -> None:
+    app = make_app(LICENSING_TRUSTED_HOSTS="Licensing.Example.KZ.")
+    answer = app.test_client().get("/api/v1/reason-codes", headers={"Host": "licensing.example.kz"})
+    assert answer.status_code == 200
+
+
+def test_a_forwarded_host_in_capitals_is_trusted_behind_a_trusted_proxy(
+    make_app: Callable[..., Flask],
+) -> None:
+    app = make_app(LICENSING_TRUSTED_HOSTS="licensing.example.kz", LICENSING_TRUSTED_PROXIES="1")
+    answer = app.test_client().get(
+        "/api/v1/reason-codes",
+        headers={"Host": "10.0.0.5", "X-Forwarded-Host": "LICENSING.EXAMPLE.KZ."},
+    )
+    assert answer.status_code == 200
 
 
 def test_a_trusted_host_that_is_not_a_host_name_stops_the_start() -> None:

@@ -18,8 +18,9 @@ from flask import Flask
 from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
+from licensing.domain.statement_rules import payload
 from tests.conftest import Clock
-from tests.factories import API, act
+from tests.factories import API, act, issue
 from tests.web.conftest import page
 
 RU = {"Accept-Language": "ru"}
@@ -151,3 +152,52 @@ def test_the_licence_page_offers_its_statement(client: FlaskClient, suspended: s
     href = f"{API}/status/{suspended}/statement"
     assert f'href="{href}" download="{suspended}.jws">Скачать справку</a>' in text
     assert fetch(client, suspended).count(".") == 2
+
+
+def signed_alike(app: Flask, token: str, **changed: object) -> str:
+    """A statement signed with the register's own key, its claims those of `token` but for
+    `changed`: what a key used outside the register would sign."""
+    claims = json.loads(base64.urlsafe_b64decode(token.split(".")[1] + "=="))
+    return str(app.extensions["licensing.signer"].sign(payload(claims | changed)))
+
+
+def not_in_register(
+    client: FlaskClient, regulator: dict[str, str], suspended: str
+) -> dict[str, str]:
+    """Statements signed with the register's key of what the register does not hold, by what is
+    wrong in them."""
+    token = fetch(client, suspended)
+    other = issue(client, regulator)["number"]
+    claims = json.loads(base64.urlsafe_b64decode(token.split(".")[1] + "=="))
+    app = client.application
+    return {
+        "an unknown licence": signed_alike(app, token, sub="DM-2026-009999"),
+        "another licence's event": signed_alike(app, token, sub=other),
+        "an event the register does not have": signed_alike(app, token, seq=claims["seq"] + 50),
+        "another hash": signed_alike(app, token, hash="0" * 64),
+    }
+
+
+def test_a_statement_signed_with_the_registers_key_of_what_it_does_not_hold_is_not_in_the_register(
+    client: FlaskClient, regulator: dict[str, str], suspended: str
+) -> None:
+    for case, token in not_in_register(client, regulator, suspended).items():
+        text = submit(client, statement=token).text
+        assert "Нет в реестре" in text, case
+        assert "Подлинная" not in text and "answer-bad" in text, case
+        kk = submit(client, "kk", statement=token).text
+        assert "Тізілімде жоқ" in kk and "Түпнұсқа" not in kk, case
+        en = submit(client, "en", statement=token).text
+        assert "Not in the register" in en and "Genuine" not in en, case
+
+
+def test_statements_verify_says_a_statement_is_not_in_the_register(
+    client: FlaskClient, regulator: dict[str, str], suspended: str
+) -> None:
+    runner = client.application.test_cli_runner()
+    for case, token in not_in_register(client, regulator, suspended).items():
+        result = runner.invoke(args=["statements", "verify", token])
+        assert result.exit_code == 1, case
+        assert "REFUSED: not in the register" in result.stderr, (case, result.stderr)
+    genuine = runner.invoke(args=["statements", "verify", fetch(client, suspended)])
+    assert genuine.exit_code == 0 and genuine.stdout.splitlines()[-1].startswith("ok: genuine")
