@@ -1,7 +1,7 @@
 """Where a route spends its time: cProfile over the WSGI app, no server, no network; and how many
 statements, commits and pool checkouts each request costs (round trips, on PostgreSQL).
 
-python -m bench.profile [--requests 3000] [--route status|statement|list|issue|suspend]
+python -m bench.profile [--requests 3000] [--route status|statement|list|issue|suspend|PAGE]
     [--database-url postgresql://127.0.0.1/licensing_bench_profile]
 
 With --database-url that PostgreSQL database is dropped and rebuilt; without, a scratch SQLite file.
@@ -30,13 +30,30 @@ from licensing.models import db
 from licensing.services import tokens
 from tests.synthetic import fill
 
+# the public pages a reader meets, by name: their address and the reader's language
+PAGES = {
+    "home": ("/", "kk"),
+    "licence": ("/licences/{number}", "ru"),
+    "register": ("/register", "ru"),
+    "register-search": ("/register?q=%D1%82%D0%B5%D1%81%D1%82&page={page}", "ru"),
+    "about": ("/about", "ru"),
+    "verify": ("/verify", "ru"),
+    "security": ("/security", "ru"),
+    "statistics": ("/statistics", "ru"),
+    "open-data": ("/open-data/", "ru"),
+    "register-feed": ("/register/changes.atom", "ru"),
+    "licence-feed": ("/licences/{number}/changes.atom", "ru"),
+}
+
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--requests", type=int, default=3000)
     parser.add_argument("--licences", type=int, default=2000)
     parser.add_argument(
-        "--route", choices=("status", "statement", "list", "issue", "suspend"), default="status"
+        "--route",
+        choices=("status", "statement", "list", "issue", "suspend", *PAGES),
+        default="status",
     )
     parser.add_argument("--top", type=int, default=30)
     parser.add_argument("--database-url", help="a PostgreSQL database to rebuild and use")
@@ -73,7 +90,13 @@ def main() -> None:
         }  # fmt: skip
 
         def one(number: str) -> None:
-            if args.route == "status":
+            if args.route in PAGES:
+                path, language = PAGES[args.route]
+                response = client.get(
+                    path.format(number=number, page=random.randint(1, 50)),
+                    headers={"Accept-Language": language},
+                )
+            elif args.route == "status":
                 response = client.get(f"/api/v1/status/{number}")
             elif args.route == "statement":
                 response = client.get(f"/api/v1/status/{number}/statement")
