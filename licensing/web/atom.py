@@ -16,6 +16,7 @@ from licensing.http.addresses import absolute_url
 from licensing.http.ratelimit import public_limit
 from licensing.services import changes, public
 from licensing.web import pages
+from licensing.web.validators import revalidated
 
 blp = Blueprint("atom", __name__)
 public_limit(blp)
@@ -31,12 +32,14 @@ def _not_found(error: LicenceNotFound) -> Response:
 
 
 @blp.get("/register/changes.atom")
+@revalidated()
 def register_changes() -> Response:
     return _feed(changes.latest(ENTRIES), absolute_url("atom.register_changes"),
                  absolute_url("public.register"), None)  # fmt: skip
 
 
 @blp.get("/licences/<number>/changes.atom")
+@revalidated()
 def licence_changes(number: str) -> Response:
     if not is_licence_number(number):
         abort(404)

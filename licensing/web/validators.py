@@ -1,0 +1,99 @@
+"""ETags of the public pages. A page's tag is a digest of everything its text depends on: the
+register's last entry (where the page reads), the day (standings turn with the calendar), the
+reader's language, the page's own address and query, and the release and settings that drew it. A
+conditional GET whose tag still matches is answered 304 after one read of the head row, before
+anything else is read or rendered; any committed change moves the head, so no kept copy outlives
+it. The public pages show nothing of a signed-in reader, so no session enters the tag."""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, current_app, request
+
+from licensing import clock
+from licensing.services import public
+from licensing.web import pages
+
+# A copy may be kept, but asked again (cheaply, with its ETag) before each use, as for the API's
+# public views.
+REVALIDATE = "no-cache"
+_PACKAGE = Path(__file__).resolve().parent.parent
+# what draws a page: its code, templates and catalogues
+_DRAWN_BY = ("*.py", "*.html", "*.xml", "*.po")
+
+
+def revalidated(
+    *, register: bool = True, depends: Callable[[], str] | None = None
+) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Give a page route an ETag and answer a matching `If-None-Match` with 304. `register`: the
+    page shows register state, so its tag holds the chain head; `depends`: anything else it shows
+    (a folder's listing, say), as text."""
+
+    def decorate(view: Callable[..., Any]) -> Callable[..., Any]:
+        @functools.wraps(view)
+        def page(*args: Any, **kwargs: Any) -> Any:
+            tag = page_tag(register, depends() if depends else "")
+            if "HTTP_IF_NONE_MATCH" in request.environ and request.if_none_match.contains_weak(tag):
+                response = current_app.response_class(status=304)
+            else:
+                response = current_app.make_response(view(*args, **kwargs))
+                if response.status_code != 200:
+                    return response
+            response.set_etag(tag)
+            response.headers["Cache-Control"] = REVALIDATE
+            return response
+
+        return page
+
+    return decorate
+
+
+def page_tag(register: bool, depends: str = "") -> str:
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    parts = [
+        _release(app),
+        pages.locale_code(),
+        request.full_path,
+        app.config["LICENSING_POLICY"].today(clock.now()).isoformat(),
+        depends,
+    ]
+    if register:
+        # The head is read where the page reads its facts (the replica, when one is named), so a
+        # tag never names a state newer than the page it comes with.
+        head = public.register_head()
+        parts += [str(head.seq), head.hash]
+    return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:32]
+
+
+def _release(app: Flask) -> str:
+    """A digest of the code, templates and catalogues that draw the pages and of the settings they
+    show, worked out once per process: a new release or setting gives new tags."""
+    kept = app.extensions.get("licensing.page_release")
+    if kept is None:
+        digest = hashlib.sha256()
+        for pattern in _DRAWN_BY:
+            for path in sorted(_PACKAGE.rglob(pattern)):
+                digest.update(str(path.relative_to(_PACKAGE)).encode())
+                digest.update(path.read_bytes())
+        for key in sorted(app.config):
+            value = app.config[key]
+            if key.startswith("LICENSING_") and isinstance(value, str | int | bool | tuple | list):
+                digest.update(f"{key}={value!r}".encode())
+        policy = app.config["LICENSING_POLICY"]  # the reason codes /about lists, among others
+        digest.update(repr(sorted(_plain(policy).items())).encode())
+        kept = app.extensions["licensing.page_release"] = digest.hexdigest()
+    return str(kept)
+
+
+def _plain(policy: Any) -> dict[str, str]:
+    """The policy's settings as text in one order whatever the process's hash seed (a set's order
+    is not)."""
+    return {
+        name: repr(sorted(value) if isinstance(value, frozenset) else value)
+        for name, value in vars(policy).items()
+    }
