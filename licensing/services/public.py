@@ -22,7 +22,7 @@ from licensing.domain.timestamps import parse_utc
 from licensing.fastpaths.single_read import SingleRead
 from licensing.models import AuditEvent, ChainHead, Licence, db
 from licensing.services.listing import contains, paginate, standing_is
-from licensing.services.results import AsOf, LicenceView, Page, PublicLicenceView
+from licensing.services.results import AsOf, Page, PublicLicenceView
 
 _LICENCES = Licence.__table__
 # Built once: the public columns (and issued_on, for the standing) of one licence, by number. Core
@@ -263,7 +263,8 @@ def _search(
     as_of: bool = False,
 ) -> tuple[Page[PublicLicenceView], AsOf | None]:
     today = policy.today(clock.now())
-    query = select(Licence)
+    # the public columns alone, through Core: no objects to build and track for a page of rows
+    query = select(*_LOOKUP.statement.selected_columns)
     if q:
         query = query.where(contains(Licence.holder_name_folded, q))
     if region:
@@ -288,6 +289,7 @@ def _search(
             query.order_by(*ORDERS[order]) if order else query.order_by(Licence.id),
             page,
             page_size,
-            lambda row: PublicLicenceView.of(LicenceView.of(row, today)),
+            lambda row: PublicLicenceView.of_row(row, today),
+            columns=True,
         )
         return found, head
