@@ -28,6 +28,7 @@ from licensing import create_app
 from licensing.config import database_url
 from licensing.models import db
 from licensing.services import tokens
+from licensing.services.changes import build_changes
 from tests.synthetic import fill
 
 # the public pages a reader meets, by name: their address and the reader's language
@@ -155,7 +156,10 @@ def prepare(url: str, licences: int) -> str:
     with app.app_context():
         upgrade()
         db.engine.dispose()
-        fill(sa.create_engine(database_url(url)), licences, licences=licences)
+        engine = sa.create_engine(database_url(url))
+        fill(engine, licences, licences=licences)
+        with engine.begin() as connection:  # the change feed of the trail loaded in bulk
+            build_changes(connection, app.config["LICENSING_POLICY"])
         return tokens.create("profile-regulator", "regulator")
 
 

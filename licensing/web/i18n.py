@@ -13,7 +13,8 @@ from babel import Locale, dates, numbers
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import NullTranslations
-from flask import Flask, g, request
+from flask import Flask, request
+from flask.globals import _cv_app
 from flask_babel import Babel, get_locale, get_timezone, get_translations
 from flask_babel.speaklater import LazyString
 from werkzeug.datastructures import LanguageAccept
@@ -58,7 +59,9 @@ _last: tuple[Locale, NullTranslations] | None = None
 
 
 def _babel_context() -> Any:
-    return g.get("_flask_babel") if g else None
+    # Flask's own context variable rather than the `g` proxy: two proxy look-ups less per message
+    app_context = _cv_app.get(None)
+    return None if app_context is None else app_context.g.__dict__.get("_flask_babel")
 
 
 def current_locale() -> Locale | None:
