@@ -3,17 +3,20 @@ register's last entry (where the page reads), the day (standings turn with the c
 reader's language, the page's own address and query, and the release and settings that drew it. A
 conditional GET whose tag still matches is answered 304 after one read of the head row, before
 anything else is read or rendered; any committed change moves the head, so no kept copy outlives
-it. The public pages show nothing of a signed-in reader, so no session enters the tag."""
+it. For the same reason a page drawn once is kept by its tag and served again while the tag
+holds. The public pages show nothing of a signed-in reader, so no session enters the tag."""
 
 from __future__ import annotations
 
 import functools
 import hashlib
+from collections import OrderedDict
 from collections.abc import Callable
 from pathlib import Path
+from threading import Lock
 from typing import Any
 
-from flask import Flask, current_app, request
+from flask import Flask, Response, current_app, request
 
 from licensing import clock
 from licensing.services import public
@@ -23,6 +26,8 @@ from licensing.web import pages
 # public views.
 REVALIDATE = "no-cache"
 _PACKAGE = Path(__file__).resolve().parent.parent
+# pages kept per process, by tag: a few tens of kilobytes each
+PAGES_KEPT = 1024
 # what draws a page: its code, templates and catalogues
 _DRAWN_BY = ("*.py", "*.html", "*.xml", "*.po")
 
@@ -40,10 +45,13 @@ def revalidated(
             tag = page_tag(register, depends() if depends else "")
             if "HTTP_IF_NONE_MATCH" in request.environ and request.if_none_match.contains_weak(tag):
                 response = current_app.response_class(status=304)
+            elif (drawn := _drawn(tag)) is not None:
+                response = current_app.response_class(drawn[0], content_type=drawn[1])
             else:
                 response = current_app.make_response(view(*args, **kwargs))
                 if response.status_code != 200:
                     return response
+                _keep(tag, response)
             response.set_etag(tag)
             response.headers["Cache-Control"] = REVALIDATE
             return response
@@ -51,6 +59,37 @@ def revalidated(
         return page
 
     return decorate
+
+
+def _pages_drawn() -> tuple[Lock, OrderedDict[str, tuple[bytes, str]]]:
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    kept = app.extensions.get("licensing.pages_drawn")
+    if kept is None:
+        kept = app.extensions.setdefault("licensing.pages_drawn", (Lock(), OrderedDict()))
+    return kept  # type: ignore[no-any-return]
+
+
+def _drawn(tag: str) -> tuple[bytes, str] | None:
+    """The page last drawn under `tag`, if this process still keeps it. A tag holds the chain
+    head read for this request, so a page kept under it is never older than the last change
+    committed where the page reads: any change gives every page a new tag, and the old ones are
+    never asked for again."""
+    lock, kept = _pages_drawn()
+    with lock:
+        found = kept.get(tag)
+        if found is not None:
+            kept.move_to_end(tag)
+        return found
+
+
+def _keep(tag: str, response: Response) -> None:
+    if "Set-Cookie" in response.headers:
+        return  # a page that begins a session is the reader's own
+    lock, kept = _pages_drawn()
+    with lock:
+        kept[tag] = (response.get_data(), response.content_type or "text/html; charset=utf-8")
+        while len(kept) > PAGES_KEPT:
+            kept.popitem(last=False)
 
 
 def page_tag(register: bool, depends: str = "") -> str:
