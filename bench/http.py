@@ -327,7 +327,11 @@ def measure(
     baseline_url = url if url.startswith("sqlite") else f"{url}_without_tree"
     if url.startswith("sqlite"):
         baseline_url = url.replace(".sqlite", "-without-tree.sqlite")
-    baseline_token = prepare(baseline_url, licences)
+    baseline_token = token
+    if writes:
+        baseline_token = prepare(baseline_url, licences)
+    else:  # no write measured: its server (idle) may serve the registry's own database
+        baseline_url = url
     results: dict[str, Load] = {}
     ratios: dict[tuple[str, str], list[float]] = {}
     with tempfile.TemporaryDirectory() as folder:

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import date, datetime
+from threading import Lock
 from typing import Any
 
 from sqlalchemy import bindparam, literal_column, select
@@ -276,14 +278,17 @@ def _search(
     if standing:
         query = query.where(standing_is(standing, today))
     with Session(public_read_engine()) as session:
-        head = None
-        if as_of:
-            connection = session.connection()
-            if connection.dialect.name == "postgresql":
-                # the head and the page from one snapshot, as SQLite's transaction gives by itself
-                connection.exec_driver_sql("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
-            seq, at = connection.execute(select(ChainHead.seq, ChainHead.at)).one()
-            head = AsOf(seq, at)
+        connection = session.connection()
+        if connection.dialect.name == "postgresql":
+            # the head, the page and the count from one snapshot, as SQLite's transaction gives
+            connection.exec_driver_sql("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+        seq, at, hash_ = connection.execute(
+            select(ChainHead.seq, ChainHead.at, ChainHead.hash)
+        ).one()
+        # the count changes only with the register (its head) and, for a standing, the day
+        counted = (seq, hash_, today, q, region, subtype, status, standing)
+        with _totals_lock:
+            total = _totals.get(counted)
         found = paginate(
             session,
             query.order_by(*ORDERS[order]) if order else query.order_by(Licence.id),
@@ -291,5 +296,19 @@ def _search(
             page_size,
             lambda row: PublicLicenceView.of_row(row, today),
             columns=True,
+            total=total,
         )
-        return found, head
+        with _totals_lock:
+            _totals[counted] = found.total
+            _totals.move_to_end(counted)
+            while len(_totals) > TOTALS_KEPT:
+                _totals.popitem(last=False)
+        return found, AsOf(seq, at, hash_) if as_of else None
+
+
+# The totals of the searches counted last, by the state of the register they were counted in: a
+# count of 100,000 rows was most of a page of the unfiltered register. Kept per process; a
+# committed change moves the head, and a total counted before it is never asked for again.
+TOTALS_KEPT = 256
+_totals: OrderedDict[tuple[Any, ...], int] = OrderedDict()
+_totals_lock = Lock()
