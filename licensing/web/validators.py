@@ -97,6 +97,7 @@ def page_tag(register: bool, depends: str = "") -> str:
     parts = [
         _release(app),
         pages.locale_code(),
+        request.script_root,  # the links' prefix, behind a proxy that mounts the app below /
         request.full_path,
         app.config["LICENSING_POLICY"].today(clock.now()).isoformat(),
         depends,

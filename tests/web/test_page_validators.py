@@ -81,6 +81,8 @@ def test_a_page_is_304_until_its_licence_changes_then_a_new_page_with_a_new_tag(
     assert after.status_code == 200
     assert after.headers["ETag"] != tag
     assert after.data != first.data
+    # nor is the page drawn before the change served to a reader who keeps no copy
+    assert client.get(address, headers=EN).data == after.data
 
 
 def test_another_language_or_query_never_matches_the_tag_of_the_first(
