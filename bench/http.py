@@ -30,7 +30,7 @@ import sqlalchemy as sa
 from licensing import create_app
 from licensing.config import database_url
 from licensing.domain.policy import Policy
-from licensing.services import document_signing, tokens
+from licensing.services import document_signing, open_data, tokens
 from licensing.services.changes import build_changes
 from tests.synthetic import fill
 
@@ -143,6 +143,22 @@ request = function()
   return wrk.format("GET", "/api/v1/changes?limit=100&after=" .. math.random(0, {events} - 100))
 end
 """
+# the public pages as a reader meets them, in the reader's language
+IN_LANGUAGE = """
+wrk.headers["Accept-Language"] = "{language}"
+"""
+LICENCE_PAGE = """
+wrk.headers["Accept-Language"] = "ru"
+request = function()
+  local n = string.format("DM-2026-%06d", math.random(1, {licences}))
+  return wrk.format("GET", "/licences/" .. n .. "{suffix}")
+end
+"""
+REGISTER_SEARCH_PAGE = """
+request = function()
+  return wrk.format("GET", "/register?q=%D1%82%D0%B5%D1%81%D1%82&page=" .. math.random(1, {pages}))
+end
+"""
 INCLUSION = """
 request = function()
   return wrk.format("GET", "/api/v1/log/proof/inclusion?seq=" .. math.random(1, {events}))
@@ -155,13 +171,12 @@ RATIOS = (
     ("status lookup", "bare JSON", 0.5),
     ("status lookup", "bare one-row read", 0.8),
     ("statement", "bare JSON", 0.4),
-    ("public list", "bare JSON", None),
+    ("public list", "bare JSON", 0.3),
     ("public search", "bare JSON", None),
     ("issue", "bare two-row insert", 0.5),
     ("suspend/resume", "bare two-row insert", 0.5),
     ("issue", "issue without the tree", 0.9),
     ("suspend/resume", "suspend/resume without the tree", 0.9),
-    ("security page", "bare JSON", None),
     ("security.txt", "bare JSON", None),
     ("checkpoint", "bare JSON", 0.8),
     ("full tile", "bare JSON", 0.8),
@@ -171,6 +186,17 @@ RATIOS = (
     ("statistics", "status lookup", None),
     ("statistics page", "status lookup", None),
     ("change feed", "bare JSON", 0.3),
+    ("home page (kk)", "bare JSON", 0.3),
+    ("licence page (ru)", "bare JSON", 0.3),
+    ("register page", "bare JSON", 0.3),
+    ("register search page", "bare JSON", 0.3),
+    ("about page", "bare JSON", 0.3),
+    ("verify page", "bare JSON", 0.3),
+    ("security page", "bare JSON", 0.3),
+    ("statistics page", "bare JSON", 0.3),
+    ("open-data page", "bare JSON", 0.3),
+    ("register feed", "bare JSON", 0.3),
+    ("licence feed", "bare JSON", 0.3),
 )
 # ceilings that are the registry's own routes, or the registry as it wrote before the tree
 _WRITES = ("bare two-row insert", "issue without the tree", "suspend/resume without the tree")
@@ -301,7 +327,11 @@ def measure(
     baseline_url = url if url.startswith("sqlite") else f"{url}_without_tree"
     if url.startswith("sqlite"):
         baseline_url = url.replace(".sqlite", "-without-tree.sqlite")
-    baseline_token = prepare(baseline_url, licences)
+    baseline_token = token
+    if writes:
+        baseline_token = prepare(baseline_url, licences)
+    else:  # no write measured: its server (idle) may serve the registry's own database
+        baseline_url = url
     results: dict[str, Load] = {}
     ratios: dict[tuple[str, str], list[float]] = {}
     with tempfile.TemporaryDirectory() as folder:
@@ -315,7 +345,9 @@ def measure(
             "LICENSING_SECURITY_CONTACT": "mailto:security@example.kz",
             "LICENSING_DOCUMENT_CERT_FILE": str(scratch / "document-cert.pem"),
             "LICENSING_DOCUMENT_KEY_FILE": str(scratch / "document-key.pem"),
+            "LICENSING_OPEN_DATA_DIR": str(scratch / "open-data"),
         }
+        _open_data_snapshot(url, scratch / "open-data")
         document_signing.make_self_issued(
             env["LICENSING_DOCUMENT_CERT_FILE"], env["LICENSING_DOCUMENT_KEY_FILE"], "Bench"
         )
@@ -350,6 +382,24 @@ def measure(
                 "statistics": (registry.url + "/api/v1/statistics", ""),
                 "statistics page": (registry.url + "/statistics", ""),
                 "change feed": (registry.url, CHANGE_FEED.format(events=licences)),
+                "home page (kk)": (registry.url + "/", IN_LANGUAGE.format(language="kk")),
+                "licence page (ru)": (
+                    registry.url,
+                    LICENCE_PAGE.format(licences=licences, suffix=""),
+                ),
+                "register page": (registry.url + "/register", ""),
+                "register search page": (
+                    registry.url,
+                    REGISTER_SEARCH_PAGE.format(pages=max(1, licences // 40)),
+                ),
+                "about page": (registry.url + "/about", ""),
+                "verify page": (registry.url + "/verify", ""),
+                "open-data page": (registry.url + "/open-data/", ""),
+                "register feed": (registry.url + "/register/changes.atom", ""),
+                "licence feed": (
+                    registry.url,
+                    LICENCE_PAGE.format(licences=licences, suffix="/changes.atom"),
+                ),
             }
             ceilings = {
                 "bare JSON": (bare.url + "/bare/json", ""),
@@ -389,6 +439,13 @@ def measure(
                         results[case].requests_per_second / results[ceiling].requests_per_second
                     )
     return results, {pair: statistics.median(values) for pair, values in ratios.items()}
+
+
+def _open_data_snapshot(url: str, directory: Path) -> None:
+    """One day's snapshot of the register, for the open-data page to list."""
+    app = create_app({"LICENSING_DATABASE_URL": url})
+    with app.app_context():
+        open_data.export(directory, app.config["LICENSING_POLICY"])
 
 
 def _first_extracts(url: str) -> None:

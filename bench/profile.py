@@ -1,7 +1,7 @@
 """Where a route spends its time: cProfile over the WSGI app, no server, no network; and how many
 statements, commits and pool checkouts each request costs (round trips, on PostgreSQL).
 
-python -m bench.profile [--requests 3000] [--route status|statement|list|issue|suspend]
+python -m bench.profile [--requests 3000] [--route status|statement|list|issue|suspend|PAGE]
     [--database-url postgresql://127.0.0.1/licensing_bench_profile]
 
 With --database-url that PostgreSQL database is dropped and rebuilt; without, a scratch SQLite file.
@@ -28,7 +28,23 @@ from licensing import create_app
 from licensing.config import database_url
 from licensing.models import db
 from licensing.services import tokens
+from licensing.services.changes import build_changes
 from tests.synthetic import fill
+
+# the public pages a reader meets, by name: their address and the reader's language
+PAGES = {
+    "home": ("/", "kk"),
+    "licence": ("/licences/{number}", "ru"),
+    "register": ("/register", "ru"),
+    "register-search": ("/register?q=%D1%82%D0%B5%D1%81%D1%82&page={page}", "ru"),
+    "about": ("/about", "ru"),
+    "verify": ("/verify", "ru"),
+    "security": ("/security", "ru"),
+    "statistics": ("/statistics", "ru"),
+    "open-data": ("/open-data/", "ru"),
+    "register-feed": ("/register/changes.atom", "ru"),
+    "licence-feed": ("/licences/{number}/changes.atom", "ru"),
+}
 
 
 def main() -> None:
@@ -36,7 +52,9 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=3000)
     parser.add_argument("--licences", type=int, default=2000)
     parser.add_argument(
-        "--route", choices=("status", "statement", "list", "issue", "suspend"), default="status"
+        "--route",
+        choices=("status", "statement", "list", "issue", "suspend", *PAGES),
+        default="status",
     )
     parser.add_argument("--top", type=int, default=30)
     parser.add_argument("--database-url", help="a PostgreSQL database to rebuild and use")
@@ -73,7 +91,13 @@ def main() -> None:
         }  # fmt: skip
 
         def one(number: str) -> None:
-            if args.route == "status":
+            if args.route in PAGES:
+                path, language = PAGES[args.route]
+                response = client.get(
+                    path.format(number=number, page=random.randint(1, 50)),
+                    headers={"Accept-Language": language},
+                )
+            elif args.route == "status":
                 response = client.get(f"/api/v1/status/{number}")
             elif args.route == "statement":
                 response = client.get(f"/api/v1/status/{number}/statement")
@@ -132,7 +156,10 @@ def prepare(url: str, licences: int) -> str:
     with app.app_context():
         upgrade()
         db.engine.dispose()
-        fill(sa.create_engine(database_url(url)), licences, licences=licences)
+        engine = sa.create_engine(database_url(url))
+        fill(engine, licences, licences=licences)
+        with engine.begin() as connection:  # the change feed of the trail loaded in bulk
+            build_changes(connection, app.config["LICENSING_POLICY"])
         return tokens.create("profile-regulator", "regulator")
 
 

@@ -14,6 +14,7 @@ from marshmallow import fields, validate
 
 from licensing.domain.text import TextRule
 from licensing.domain.timestamps import EARLIEST, LATEST, format_utc, parse_utc
+from licensing.services.results import Page
 
 MAX_PAGE_SIZE = 100
 MAX_PAGE = 10_000_000  # with MAX_PAGE_SIZE, an offset every database takes
@@ -194,8 +195,21 @@ class FlatJson:
         raise TypeError(f"{name}: {type(field).__name__} is not a flat field")
 
     def __call__(self, obj: Any) -> bytes:
+        return self._ENCODER.encode(self._document(obj)) + b"\n"
+
+    def page(self, found: Page[Any]) -> bytes:
+        """A list's body as `page_of` this schema dumps it."""
+        document = {
+            "items": [self._document(item) for item in found.items],
+            "total": found.total,
+            "page": found.page,
+            "page_size": found.page_size,
+        }
+        return self._ENCODER.encode(document) + b"\n"
+
+    def _document(self, obj: Any) -> dict[str, Any]:
         document = {}
         for key, attribute, write in self.fields:
             value = getattr(obj, attribute)
             document[key] = value if write is None or value is None else write(value)
-        return self._ENCODER.encode(document) + b"\n"
+        return document

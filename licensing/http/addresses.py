@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -17,6 +18,19 @@ def absolute_url(endpoint: str, **values: Any) -> str:
     current_app.inject_url_defaults(endpoint, values)
     path = adapter(current_app, script_name="/").build(endpoint, values)
     return current_app.config["LICENSING_BASE_URL"] + path
+
+
+def absolute_urls(endpoint: str) -> Callable[..., str]:
+    """absolute_url for many addresses of one endpoint (a feed's entries): the routes bound
+    once."""
+    bound = adapter(current_app, script_name="/")
+    base = current_app.config["LICENSING_BASE_URL"]
+
+    def build(**values: Any) -> str:
+        current_app.inject_url_defaults(endpoint, values)
+        return base + bound.build(endpoint, values)
+
+    return build
 
 
 def adapter(app: Flask, script_name: str) -> MapAdapter:

@@ -25,17 +25,26 @@ T = TypeVar("T")
 
 
 def paginate(
-    session: Session, query: Select[Any], page: int, page_size: int, view: Callable[[Any], T]
+    session: Session,
+    query: Select[Any],
+    page: int,
+    page_size: int,
+    view: Callable[[Any], T],
+    columns: bool = False,
+    total: int | None = None,
 ) -> Page[T]:
-    """One page of `query` (rows of one table, filtered and ordered) and the exact count of all
-    its rows. The page comes first: a page that is neither full nor past the end tells the total
-    by itself (most searches fit on one page); only otherwise is the table counted, by a bare
-    `count(*)` with the page's conditions, which the database can answer from an index alone."""
+    """One page of `query` (rows of one table, filtered and ordered: its objects, or with
+    `columns` the rows of the columns it selects) and the exact count of all its rows. The page
+    comes first: a page that is neither full nor past the end tells the total by itself (most
+    searches fit on one page); only otherwise is the table counted, by a bare `count(*)` with the
+    page's conditions, which the database can answer from an index alone; not at all when the
+    caller knows the `total` (counted before in the same state of the register)."""
     offset = (page - 1) * page_size
-    rows = session.scalars(query.limit(page_size).offset(offset)).all()
+    result = session.execute(query.limit(page_size).offset(offset))
+    rows = result.all() if columns else result.scalars().all()
     if 0 < len(rows) < page_size or (offset == 0 and not rows):
         total = offset + len(rows)
-    else:
+    elif total is None:
         counting = query.with_only_columns(func.count(), maintain_column_froms=True)
         total = session.connection().scalar(counting.order_by(None)) or 0
     return Page([view(row) for row in rows], total, page, page_size)

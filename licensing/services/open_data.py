@@ -115,6 +115,19 @@ def snapshots(directory: Path) -> list[Snapshot]:
     return sorted(found, key=lambda s: (s.seq, s.cut_at), reverse=True)
 
 
+def listing(directory: Path) -> str:
+    """The manifests `directory` holds, by name, size and time written, as one text: it changes
+    whenever `snapshots` would answer otherwise."""
+    if not directory.is_dir():
+        return ""
+    found = []
+    for path in directory.iterdir():
+        if MANIFEST.fullmatch(path.name):
+            stat = path.stat()
+            found.append(f"{path.name} {stat.st_size} {stat.st_mtime_ns}")
+    return "\n".join(sorted(found))
+
+
 def is_served(name: str) -> bool:
     """Whether `name` is one of the files an export writes (and nothing else in the directory)."""
     return SERVED.fullmatch(name) is not None

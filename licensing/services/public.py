@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import date, datetime
+from threading import Lock
 from typing import Any
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, literal_column, select
 from sqlalchemy.orm import Session
 
 from licensing import clock
@@ -20,9 +22,9 @@ from licensing.domain.policy import Policy
 from licensing.domain.reasons import CATALOGUE
 from licensing.domain.timestamps import parse_utc
 from licensing.fastpaths.single_read import SingleRead
-from licensing.models import AuditEvent, Licence, db
+from licensing.models import AuditEvent, ChainHead, Licence, db
 from licensing.services.listing import contains, paginate, standing_is
-from licensing.services.results import LicenceView, Page, PublicLicenceView
+from licensing.services.results import AsOf, Page, PublicLicenceView
 
 _LICENCES = Licence.__table__
 # Built once: the public columns (and issued_on, for the standing) of one licence, by number. Core
@@ -36,6 +38,35 @@ _LOOKUP = SingleRead(select(
         )
     )
 ).where(_LICENCES.c.number == bindparam("number")))  # fmt: skip
+
+
+_EVENTS = AuditEvent.__table__
+_HEAD = ChainHead.__table__
+# The chain head alone: what a page's ETag is made of, read before anything is rendered.
+_HEAD_READ = SingleRead(select(_HEAD.c.seq, _HEAD.c.hash, _HEAD.c.at))
+_TIMELINE_ACTIONS = (ISSUE, *STATUS_ACTIONS)
+# A licence page in one statement: the licence's public columns, each event of its timeline (one
+# row each, oldest first) and the chain head, so the badge, the timeline and the "as of" are all
+# one committed state of one database.
+_LICENCE_PAGE = SingleRead(
+    select(
+        *_LOOKUP.statement.selected_columns,
+        _EVENTS.c.seq, _EVENTS.c.at, _EVENTS.c.action, _EVENTS.c.from_status,
+        _EVENTS.c.to_status, _EVENTS.c.reason_code, _EVENTS.c.legal_basis, _EVENTS.c.data,
+        select(_HEAD.c.seq).scalar_subquery().label("head_seq"),
+        select(_HEAD.c.at).scalar_subquery().label("head_at"),
+    )
+    .select_from(
+        _LICENCES.outerjoin(
+            _EVENTS,
+            (_EVENTS.c.licence == _LICENCES.c.number)
+            # written into the statement: a single read passes no list as a parameter
+            & _EVENTS.c.action.in_([literal_column(f"'{a}'") for a in _TIMELINE_ACTIONS]),
+        )
+    )
+    .where(_LICENCES.c.number == bindparam("number"))
+    .order_by(_EVENTS.c.seq)
+)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -75,6 +106,40 @@ def lookup(policy: Policy, number: str) -> PublicLicenceView:
     if row is None:
         raise LicenceNotFound(number)
     return PublicLicenceView.of_row(row, policy.today(clock.now()))
+
+
+@dataclass(frozen=True)
+class LicencePage:
+    """What a licence's page shows, all read at once from one database: its public view, its
+    timeline and the register entry they are as of."""
+
+    licence: PublicLicenceView
+    timeline: list[TimelineEntry]
+    as_of: AsOf
+
+
+def licence_page(policy: Policy, number: str) -> LicencePage:
+    """A licence's public view and timeline in one statement, where public reads go (the replica,
+    when one is named): one committed state, so the badge and the history never disagree, and
+    the page can say which entry of the register that state ends with."""
+    if not is_licence_number(number):
+        raise LicenceNotFound(number)
+    rows = _LICENCE_PAGE.rows(number=number)
+    if not rows:
+        raise LicenceNotFound(number)
+    first = rows[0]
+    return LicencePage(
+        licence=PublicLicenceView.of_row(first, policy.today(clock.now())),
+        timeline=[_entry(policy, row) for row in rows if row.seq is not None],
+        as_of=AsOf(first.head_seq or 0, first.head_at),
+    )
+
+
+def register_head() -> AsOf:
+    """The last entry of the register where public reads go, by one statement: what a page's
+    validator is made of."""
+    row = _HEAD_READ()
+    return AsOf(row.seq, row.at, row.hash) if row is not None else AsOf(0, None)
 
 
 def timeline(policy: Policy, number: str) -> list[TimelineEntry]:
@@ -164,8 +229,44 @@ def search(
 ) -> Page[PublicLicenceView]:
     """One page of the public register, filtered, in `order` (one of ORDERS; by default the order
     of issue)."""
+    return _search(policy, q, region, subtype, status, standing, order, page, page_size)[0]
+
+
+def register_page(
+    policy: Policy,
+    *,
+    q: str | None = None,
+    region: str | None = None,
+    subtype: str | None = None,
+    standing: str | None = None,
+    order: str | None = None,
+    page: int = 1,
+    page_size: int = 20,
+) -> tuple[Page[PublicLicenceView], AsOf]:
+    """A page of the register as `search` reads it, and the register entry it is as of, both in
+    one snapshot of the database public reads go to."""
+    found, as_of = _search(
+        policy, q, region, subtype, None, standing, order, page, page_size, as_of=True
+    )
+    assert as_of is not None
+    return found, as_of
+
+
+def _search(
+    policy: Policy,
+    q: str | None,
+    region: str | None,
+    subtype: str | None,
+    status: str | None,
+    standing: str | None,
+    order: str | None,
+    page: int,
+    page_size: int,
+    as_of: bool = False,
+) -> tuple[Page[PublicLicenceView], AsOf | None]:
     today = policy.today(clock.now())
-    query = select(Licence)
+    # the public columns alone, through Core: no objects to build and track for a page of rows
+    query = select(*_LOOKUP.statement.selected_columns)
     if q:
         query = query.where(contains(Licence.holder_name_folded, q))
     if region:
@@ -177,10 +278,37 @@ def search(
     if standing:
         query = query.where(standing_is(standing, today))
     with Session(public_read_engine()) as session:
-        return paginate(
+        connection = session.connection()
+        if connection.dialect.name == "postgresql":
+            # the head, the page and the count from one snapshot, as SQLite's transaction gives
+            connection.exec_driver_sql("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+        seq, at, hash_ = connection.execute(
+            select(ChainHead.seq, ChainHead.at, ChainHead.hash)
+        ).one()
+        # the count changes only with the register (its head) and, for a standing, the day
+        counted = (seq, hash_, today, q, region, subtype, status, standing)
+        with _totals_lock:
+            total = _totals.get(counted)
+        found = paginate(
             session,
             query.order_by(*ORDERS[order]) if order else query.order_by(Licence.id),
             page,
             page_size,
-            lambda row: PublicLicenceView.of(LicenceView.of(row, today)),
+            lambda row: PublicLicenceView.of_row(row, today),
+            columns=True,
+            total=total,
         )
+        with _totals_lock:
+            _totals[counted] = found.total
+            _totals.move_to_end(counted)
+            while len(_totals) > TOTALS_KEPT:
+                _totals.popitem(last=False)
+        return found, AsOf(seq, at, hash_) if as_of else None
+
+
+# The totals of the searches counted last, by the state of the register they were counted in: a
+# count of 100,000 rows was most of a page of the unfiltered register. Kept per process; a
+# committed change moves the head, and a total counted before it is never asked for again.
+TOTALS_KEPT = 256
+_totals: OrderedDict[tuple[Any, ...], int] = OrderedDict()
+_totals_lock = Lock()

@@ -137,6 +137,16 @@ _PUBLIC_STORED = tuple(name for name in _PUBLIC_FIELDS if name not in ("standing
 
 
 @dataclass(frozen=True)
+class AsOf:
+    """The register entry (its seq, when it was recorded, its hash) that a page's facts are as
+    of, in the database they were read from; seq 0 for an empty register."""
+
+    seq: int
+    at: datetime | None
+    hash: str = ""
+
+
+@dataclass(frozen=True)
 class Page(Generic[T]):
     items: list[T]
     total: int

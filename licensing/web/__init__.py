@@ -7,12 +7,12 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from flask import Blueprint, Flask, Response, redirect, request
-from flask_babel import format_date, format_datetime, format_decimal
 from werkzeug.exceptions import HTTPException
 
 from licensing.http.ratelimit import public_limit
 from licensing.web import csrf, i18n, labels, pages
 from licensing.web import documents as web_documents
+from licensing.web.i18n import format_date, format_datetime, format_decimal
 
 blp = Blueprint(
     "web",

@@ -12,10 +12,11 @@ from licensing import clock
 from licensing.domain.errors import LicenceNotFound
 from licensing.domain.licence import is_licence_number
 from licensing.domain.timestamps import format_utc, parse_utc
-from licensing.http.addresses import absolute_url
+from licensing.http.addresses import absolute_url, absolute_urls
 from licensing.http.ratelimit import public_limit
 from licensing.services import changes, public
 from licensing.web import pages
+from licensing.web.validators import revalidated
 
 blp = Blueprint("atom", __name__)
 public_limit(blp)
@@ -31,12 +32,14 @@ def _not_found(error: LicenceNotFound) -> Response:
 
 
 @blp.get("/register/changes.atom")
+@revalidated()
 def register_changes() -> Response:
     return _feed(changes.latest(ENTRIES), absolute_url("atom.register_changes"),
                  absolute_url("public.register"), None)  # fmt: skip
 
 
 @blp.get("/licences/<number>/changes.atom")
+@revalidated()
 def licence_changes(number: str) -> Response:
     if not is_licence_number(number):
         abort(404)
@@ -51,15 +54,18 @@ def licence_changes(number: str) -> Response:
 def _feed(
     items: list[dict[str, Any]], self_url: str, page_url: str, number: str | None
 ) -> Response:
-    entries = [
-        {
-            **item,
-            "id": f"{absolute_url('public.licence', number=item['licence'])}#change-{item['seq']}",
-            "link": absolute_url("public.licence", number=item["licence"]),
-            "on": parse_utc(item["at"]),
-        }
-        for item in items
-    ]
+    licence_url = absolute_urls("public.licence")
+    entries = []
+    for item in items:
+        link = licence_url(number=item["licence"])
+        entries.append(
+            {
+                **item,
+                "id": f"{link}#change-{item['seq']}",
+                "link": link,
+                "on": parse_utc(item["at"]),
+            }
+        )
     updated = items[0]["at"] if items else format_utc(clock.now())
     body = render_template(
         "atom/changes.xml",

@@ -5,12 +5,18 @@ from __future__ import annotations
 
 import os
 import tempfile
+from datetime import date, datetime, tzinfo
 from pathlib import Path
+from typing import Any
 
+from babel import Locale, dates, numbers
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
+from babel.support import NullTranslations
 from flask import Flask, request
-from flask_babel import Babel
+from flask.globals import _cv_app
+from flask_babel import Babel, get_locale, get_timezone, get_translations
+from flask_babel.speaklater import LazyString
 from werkzeug.datastructures import LanguageAccept
 from werkzeug.http import parse_accept_header
 
@@ -34,6 +40,79 @@ def init_app(app: Flask) -> None:
     app.config["BABEL_DEFAULT_LOCALE"] = DEFAULT_LOCALE
     app.config["BABEL_DEFAULT_TIMEZONE"] = app.config["LICENSING_POLICY"].timezone.key
     babel.init_app(app, locale_selector=reader_locale)
+    # the templates' _(), gettext() and ngettext(), newstyle as Flask-Babel installs them, through
+    # the one look-up below
+    app.jinja_env.install_gettext_callables(  # type: ignore[attr-defined]
+        gettext=lambda text: translations().ugettext(text),
+        ngettext=lambda one, many, n: translations().ungettext(one, many, n),
+        pgettext=lambda context, text: translations().upgettext(context, text),
+        npgettext=lambda context, one, many, n: translations().unpgettext(context, one, many, n),
+        newstyle=True,
+    )
+
+
+# Flask-Babel finds its context, domain and locale anew for every message (three look-ups of
+# Flask's globals each, some 350 times for a page of the register). The locale it settled on is
+# kept in its context and changes only by force_locale; the catalogue of that locale is kept here,
+# found again only when the locale object is another.
+_last: tuple[Locale, NullTranslations] | None = None
+
+
+def _babel_context() -> Any:
+    # Flask's own context variable rather than the `g` proxy: two proxy look-ups less per message
+    app_context = _cv_app.get(None)
+    return None if app_context is None else app_context.g.__dict__.get("_flask_babel")
+
+
+def current_locale() -> Locale | None:
+    """The locale of this request (or of the force_locale block around the caller)."""
+    locale = getattr(_babel_context(), "babel_locale", None)
+    return locale if locale is not None else get_locale()
+
+
+def current_timezone() -> tzinfo | None:
+    zone = getattr(_babel_context(), "babel_tzinfo", None)
+    return zone if zone is not None else get_timezone()
+
+
+def translations() -> NullTranslations:
+    """Flask-Babel's catalogue for the current locale, by one look-up."""
+    global _last
+    locale = getattr(_babel_context(), "babel_locale", None)
+    kept = _last
+    if locale is not None and kept is not None and kept[0] is locale:
+        return kept[1]
+    found = get_translations()
+    locale = current_locale()
+    if locale is not None:
+        _last = (locale, found)
+    return found
+
+
+def gettext(text: str, **variables: Any) -> str:
+    """flask_babel.gettext, through the one look-up."""
+    translated = translations().ugettext(text)
+    return translated % variables if variables else translated
+
+
+def lazy_gettext(text: str, **variables: Any) -> LazyString:
+    """flask_babel.lazy_gettext, translated when shown through the one look-up."""
+    return LazyString(gettext, text, **variables)
+
+
+def format_date(value: date | datetime, format: str = "medium") -> str:
+    """flask_babel.format_date without its look-ups: a moment is shown in the reader's zone."""
+    if isinstance(value, datetime):
+        value = value.astimezone(current_timezone())
+    return dates.format_date(value, format, locale=current_locale())
+
+
+def format_datetime(value: datetime, format: str = "medium") -> str:
+    return dates.format_datetime(value, format, tzinfo=current_timezone(), locale=current_locale())
+
+
+def format_decimal(value: Any) -> str:
+    return numbers.format_decimal(value, locale=current_locale())
 
 
 def reader_locale() -> str:

@@ -4,11 +4,10 @@ domain's own lists."""
 
 from __future__ import annotations
 
-from flask_babel import get_locale
-from flask_babel import lazy_gettext as _l
-
 from licensing.domain import decisions, lifecycle, proposals, standing
 from licensing.domain.reasons import CATALOGUE, LANGUAGES
+from licensing.web.i18n import current_locale
+from licensing.web.i18n import lazy_gettext as _l
 
 REGION_NAMES = {
     "abai": _l("Abai Region"),
@@ -130,7 +129,7 @@ def word(table: dict[str, object], code: str | None) -> str:
 
 
 def _language() -> str:
-    language = str(get_locale() or "")
+    language = str(current_locale() or "")
     return language if language in LANGUAGES else "en"
 
 

@@ -13,12 +13,13 @@ from decimal import Decimal
 
 from babel.numbers import get_decimal_symbol, get_group_symbol
 from flask import g
-from flask_babel import format_date, get_locale
-from flask_babel import gettext as _
 from markupsafe import Markup
 
 from licensing.domain.statistics import DECISIONS, Numbers
 from licensing.web import charts
+from licensing.web.i18n import current_locale as get_locale
+from licensing.web.i18n import format_date
+from licensing.web.i18n import gettext as _
 from licensing.web.labels import ACTION_WORDS, REGION_NAMES, STANDING_WORDS, SUBTYPE_WORDS, word
 
 

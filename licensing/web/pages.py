@@ -6,9 +6,10 @@ import re
 from urllib.parse import urlsplit
 
 from flask import Blueprint, Response, abort, current_app, g, render_template, request
-from flask_babel import get_locale
-from flask_babel import gettext as _
 from werkzeug.exceptions import HTTPException
+
+from licensing.web.i18n import current_locale
+from licensing.web.i18n import gettext as _
 
 # Pages load only the registry's own stylesheet and images: no script at all, nothing inline
 # (inline SVG is markup, not script or style), no framing, forms post only back to us.
@@ -131,4 +132,4 @@ def from_http_exception(error: HTTPException) -> Response:
 
 
 def locale_code() -> str:
-    return str(get_locale() or "")
+    return str(current_locale() or "")

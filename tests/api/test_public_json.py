@@ -35,3 +35,24 @@ def test_only_flat_schemas_are_written_fast() -> None:
 
     with pytest.raises(TypeError):
         FlatJson(TimelineSchema)
+
+
+def test_a_page_of_the_public_register_is_written_as_its_schema_and_the_apps_json_write_it(
+    app: Flask,
+) -> None:
+    from licensing.api.status.schemas import PublicLicencePageSchema
+    from licensing.services.results import Page
+
+    views = [
+        PublicLicenceView(
+            number=f"DM-2026-00012{n}", holder_name=name, region="pavlodar", subtype="I",
+            status="issued", standing="in_force", in_force=True,
+            status_since=datetime(2026, 11, 28, 19, 51, 57, tzinfo=UTC),
+            expires_on=date(2029, 11, 27), suspended_until=None,
+        )
+        for n, name in enumerate(NAMES)
+    ]  # fmt: skip
+    found = Page(views, total=41, page=2, page_size=len(views))
+    with app.app_context():
+        expected = app.json.response(PublicLicencePageSchema().dump(found)).get_data()
+    assert FlatJson(PublicLicenceSchema).page(found) == expected

@@ -145,7 +145,7 @@ def test_a_failure_inside_a_page_is_a_friendly_500_page(
     def broken(*args: object, **kwargs: object) -> None:
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(public, "search", broken)
+    monkeypatch.setattr(public, "register_page", broken)
     response = client.get("/register", headers={"Accept-Language": "ru"})
     assert response.status_code == 500
     assert response.mimetype == "text/html"

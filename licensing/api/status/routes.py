@@ -20,7 +20,6 @@ from licensing.api.status.schemas import (
 from licensing.domain.jws import MEDIA_TYPE as JOSE
 from licensing.http.ratelimit import public_limit
 from licensing.services import public, statements, transparency
-from licensing.services.results import Page, PublicLicenceView
 
 blp = Blueprint("status", __name__, description="The public register: no token needed")
 public_limit(blp)
@@ -53,12 +52,14 @@ SIGNED_COPY = _cache_headers(
 class Register(MethodView):
     @blp.arguments(RegisterQuerySchema, location="query")
     @blp.response(200, PublicLicencePageSchema)
-    def get(self, query: dict[str, Any]) -> Page[PublicLicenceView]:
+    def get(self, query: dict[str, Any]) -> Response:
         """Search the public register."""
-        return public.search(current_app.config["LICENSING_POLICY"], **query)
+        found = public.search(current_app.config["LICENSING_POLICY"], **query)
+        return Response(_public_licence_json.page(found), content_type="application/json")
 
 
-# The public view as PublicLicenceSchema writes it, by one fast encoder.
+# The public view as PublicLicenceSchema writes it (and a page of them, as PublicLicencePageSchema
+# does), by one fast encoder.
 _public_licence_json = FlatJson(PublicLicenceSchema)
 
 

@@ -17,6 +17,7 @@ from licensing.web import pages
 from licensing.web.documents import extract_response
 from licensing.web.i18n import LOCALES
 from licensing.web.public.routes import blp
+from licensing.web.validators import revalidated
 
 
 @blp.errorhandler(DocumentSigningUnavailable)
@@ -54,6 +55,7 @@ def _numbers() -> Numbers:
 
 
 @blp.get("/statistics")
+@revalidated()
 def statistics_page() -> str:
     found = _numbers()
     return render_template(
@@ -81,7 +83,13 @@ def _open_data() -> Path:
     return Path(current_app.config["LICENSING_OPEN_DATA_DIR"])
 
 
+def _snapshots_listed() -> str:
+    """The snapshot manifests in the folder, by name and time written: what the page lists."""
+    return open_data.listing(_open_data())
+
+
 @blp.get("/open-data/")
+@revalidated(register=False, depends=_snapshots_listed)
 def open_data_index() -> str:
     return render_template("public/open_data.html", snapshots=open_data.snapshots(_open_data()))
 

@@ -39,6 +39,7 @@ from licensing.web.lifecycle_picture import lifecycle_svg
 from licensing.web.public.security_txt import security_txt
 from licensing.web.qr import qr_svg
 from licensing.web.register_csv import register_csv
+from licensing.web.validators import revalidated
 
 blp = Blueprint("public", __name__, template_folder="templates")
 public_limit(blp)
@@ -72,6 +73,7 @@ def _policy() -> Any:
 
 
 @blp.get("/")
+@revalidated(register=False)
 def home() -> str | Response:
     """What the register is, and one search box: a licence number opens its page, anything else
     searches holders' names."""
@@ -97,13 +99,14 @@ def _filters() -> dict[str, Any]:
 
 
 @blp.get("/register")
+@revalidated()
 def register() -> str:
     filters = _filters()
     try:
         page = max(1, min(int(request.args.get("page", "1")), 100_000))
     except ValueError:
         page = 1
-    found = public.search(_policy(), **filters, page=page, page_size=PAGE_SIZE)
+    found, as_of = public.register_page(_policy(), **filters, page=page, page_size=PAGE_SIZE)
     pages_total = max(1, math.ceil(found.total / PAGE_SIZE))
     shown = {k: v for k, v in filters.items() if v and k != "order"}
     if filters["order"]:
@@ -111,6 +114,7 @@ def register() -> str:
     return render_template(
         "public/register.html",
         found=found,
+        as_of=as_of,
         filters=filters,
         shown=shown,
         pages_total=pages_total,
@@ -130,20 +134,23 @@ def register_download() -> Response:
 
 
 @blp.get("/licences/<number>")
+@revalidated()
 def licence(number: str) -> str:
     if not is_licence_number(number):
-        abort(404)  # checked here, before any query
-    view = public.lookup(_policy(), number)
-    page_url = absolute_url("public.licence", number=view.number)
+        abort(404)  # checked before the licence is read
+    shown = public.licence_page(_policy(), number)
+    page_url = absolute_url("public.licence", number=shown.licence.number)
     return render_template(
         "public/licence.html",
-        licence=view,
+        licence=shown.licence,
         qr=qr_svg(page_url, gettext("QR code of this page's address")),
-        timeline=public.timeline(_policy(), view.number),
+        timeline=shown.timeline,
+        as_of=shown.as_of,
     )
 
 
 @blp.get("/about")
+@revalidated(register=False)
 def about() -> str:
     return render_template(
         "public/about.html",
@@ -153,6 +160,7 @@ def about() -> str:
 
 
 @blp.get("/security")
+@revalidated(register=False)
 def security() -> str:
     """How to report a weakness, and what the registry promises in return."""
     contacts = [
