@@ -1,7 +1,8 @@
 """Where a route spends its time: cProfile over the WSGI app, no server, no network; and how many
 statements, commits and pool checkouts each request costs (round trips, on PostgreSQL).
 
-python -m bench.profile [--requests 3000] [--route status|statement|list|issue|suspend]
+python -m bench.profile [--requests 3000]
+    [--route status|statement|list|issue|suspend|console-dashboard|console-list|console-licence]
     [--database-url postgresql://127.0.0.1/licensing_bench_profile]
 
 With --database-url that PostgreSQL database is dropped and rebuilt; without, a scratch SQLite file.
@@ -30,13 +31,21 @@ from licensing.models import db
 from licensing.services import tokens
 from tests.synthetic import fill
 
+CONSOLE = {
+    "console-dashboard": "/console/",
+    "console-list": "/console/licences",
+    "console-licence": "/console/licences/{number}",
+}
+
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--requests", type=int, default=3000)
     parser.add_argument("--licences", type=int, default=2000)
     parser.add_argument(
-        "--route", choices=("status", "statement", "list", "issue", "suspend"), default="status"
+        "--route",
+        choices=("status", "statement", "list", "issue", "suspend", *CONSOLE),
+        default="status",
     )
     parser.add_argument("--top", type=int, default=30)
     parser.add_argument("--database-url", help="a PostgreSQL database to rebuild and use")
@@ -52,9 +61,17 @@ def main() -> None:
                 "LICENSING_DATABASE_URL": url,
                 "LICENSING_SIGNING_KEY_FILE": str(Path(folder) / "key.pem"),
                 "LICENSING_RATELIMIT_PUBLIC": "1000000000 per minute",
+                "LICENSING_SECRET_KEY_FILE": str(Path(folder) / "secret-key"),
             }
         )
         client = app.test_client()
+        if args.route in CONSOLE:  # a signed-in officer reading in Russian
+            cookie = http.officer_cookie(
+                {"LICENSING_DATABASE_URL": url,
+                 "LICENSING_SECRET_KEY_FILE": str(Path(folder) / "secret-key")}
+            )  # fmt: skip
+            client.set_cookie(*cookie.split("=", 1))
+            client.set_cookie("lang", "ru")
         today = datetime.now(ZoneInfo("Asia/Almaty")).date()
         decision = {"number": "17-LC/2026", "date": today.isoformat(), "by": "licensor"}
         suspension = {
@@ -77,6 +94,8 @@ def main() -> None:
                 response = client.get(f"/api/v1/status/{number}")
             elif args.route == "statement":
                 response = client.get(f"/api/v1/status/{number}/statement")
+            elif args.route in CONSOLE:
+                response = client.get(CONSOLE[args.route].format(number=number))
             elif args.route == "list":
                 response = client.get(f"/api/v1/status?page={random.randint(1, 50)}")
             elif args.route == "issue":

@@ -7,10 +7,12 @@ import os
 import tempfile
 from pathlib import Path
 
+from babel import Locale
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
-from flask import Flask, request
-from flask_babel import Babel
+from babel.support import NullTranslations
+from flask import Flask, g, request
+from flask_babel import Babel, get_translations
 from werkzeug.datastructures import LanguageAccept
 from werkzeug.http import parse_accept_header
 
@@ -34,6 +36,30 @@ def init_app(app: Flask) -> None:
     app.config["BABEL_DEFAULT_LOCALE"] = DEFAULT_LOCALE
     app.config["BABEL_DEFAULT_TIMEZONE"] = app.config["LICENSING_POLICY"].timezone.key
     babel.init_app(app, locale_selector=reader_locale)
+    # the pages' own gettext: Flask-Babel's looks the request's catalogue up anew for every
+    # message (a page has hundreds), this one once per language
+    app.jinja_env.install_gettext_callables(  # type: ignore[attr-defined]
+        lambda text: translations().ugettext(text),
+        lambda one, many, n: translations().ungettext(one, many, n),
+        newstyle=True,
+    )
+
+
+_CATALOGUE_OF: dict[Locale, NullTranslations] = {}
+
+
+def translations() -> NullTranslations:
+    """The catalogue of the language this request reads in: the one Flask-Babel chose for it
+    (its choice, a forced locale included, is kept on `g`), fetched from Flask-Babel once per
+    language and then from a dictionary."""
+    held = g.get("_flask_babel")
+    locale = getattr(held, "babel_locale", None)
+    if locale is None:  # not chosen yet in this request: Flask-Babel chooses, and keeps it
+        return get_translations()
+    found = _CATALOGUE_OF.get(locale)
+    if found is None:
+        found = _CATALOGUE_OF[locale] = get_translations()
+    return found
 
 
 def reader_locale() -> str:
