@@ -168,13 +168,16 @@ def test_a_worklist_pages_by_itself_and_keeps_the_others(
     assert "expiring=1" in older  # the other lists stay on their pages
 
 
+LISTS = ("/console/licences", "/console/audit", "/console/proposals", "/console/sessions",
+         "/console/licences/DM-2026-000001")  # fmt: skip
+
+
 @pytest.mark.parametrize(
     "query",
     ["page=abc", "page=0", "page=-1", "page=1.5", "page=%EF%BC%91", "page=99999999999999999999",
      "page=+2"],
 )  # fmt: skip
-@pytest.mark.parametrize("path", ["/console/licences", "/console/audit", "/console/proposals",
-                                  "/console/sessions", "/console/licences/DM-2026-000001"])  # fmt: skip
+@pytest.mark.parametrize("path", LISTS)
 def test_a_page_that_is_no_page_is_a_clear_400(
     officer_client: FlaskClient, busy_register: int, path: str, query: str
 ) -> None:

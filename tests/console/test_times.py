@@ -25,6 +25,8 @@ def local(found: list[tuple[str, str]], language: str) -> list[tuple[str, str]]:
     instant."""
     spaces = str.maketrans({"\u202f": " ", "\xa0": " "})
     return [(shown.translate(spaces), SHOWN[language].format(ms=ms)) for ms, shown in found]
+
+
 RAW = re.compile(r">\s*\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z")
 
 
