@@ -7,7 +7,6 @@ import os
 import tempfile
 from pathlib import Path
 
-from babel import Locale
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import NullTranslations
@@ -45,20 +44,19 @@ def init_app(app: Flask) -> None:
     )
 
 
-_CATALOGUE_OF: dict[Locale, NullTranslations] = {}
-
-
 def translations() -> NullTranslations:
     """The catalogue of the language this request reads in: the one Flask-Babel chose for it
-    (its choice, a forced locale included, is kept on `g`), fetched from Flask-Babel once per
-    language and then from a dictionary."""
+    (its choice, a forced locale included, is kept on `g`), asked of Flask-Babel once and kept
+    beside that choice while it stands."""
     held = g.get("_flask_babel")
     locale = getattr(held, "babel_locale", None)
     if locale is None:  # not chosen yet in this request: Flask-Babel chooses, and keeps it
         return get_translations()
-    found = _CATALOGUE_OF.get(locale)
-    if found is None:
-        found = _CATALOGUE_OF[locale] = get_translations()
+    kept = getattr(held, "licensing_catalogue", None)
+    if kept is not None and kept[0] is locale:
+        return kept[1]  # type: ignore[no-any-return]
+    found = get_translations()
+    held.licensing_catalogue = (locale, found)
     return found
 
 
