@@ -23,7 +23,9 @@ EVENTS, LICENCES = 160, 12  # 12 issues, then 148 events: two in three a suspens
 _ROW_SEQ = re.compile(r"<tr>\s*<td>(\d+)</td>")
 _OLDER = re.compile(r'<a rel="next" href="([^"]+)"')
 # a lookup by a unique key (a session's digest, a licence's number, an id) names one row
-_ONE_ROW = re.compile(r"WHERE \w+\.(digest|number|id) = (\?|%\(\w+\)s)\s*(LIMIT|$)")
+_ONE_ROW = re.compile(
+    r"WHERE \w+\.(digest|number|id) = (\?|%\(\w+\)s)(::\w+)?\s*(LIMIT|FOR UPDATE|$)"
+)
 _NEWER = re.compile(r'<a rel="prev" href="([^"]+)"')
 
 
