@@ -82,5 +82,6 @@ def keyed(found: Slice[Any], endpoint: str, name: str = "before", **values: Any)
 
 
 def _kept(name: str) -> dict[str, str]:
-    """The query's other arguments (filters, other lists' pages), kept on a page link."""
-    return {k: v for k, v in request.args.items() if k != name}
+    """The query's other arguments (filters, other lists' pages), kept on a page link; none that
+    url_for would take as its own (`_external`, `_scheme`, `_anchor`: no list has such a filter)."""
+    return {k: v for k, v in request.args.items() if k != name and not k.startswith("_")}
