@@ -214,3 +214,12 @@ def test_an_empty_register_shows_its_lists_without_pages(officer_client: FlaskCl
     assert board.status_code == 200
     recent = section(board.text, "recent")
     assert "None." in recent and "(0)" in recent and "Shown" not in recent
+
+
+def test_a_page_link_keeps_the_filters_but_no_argument_of_url_fors_own(
+    officer_client: FlaskClient, busy_register: int
+) -> None:
+    page = officer_client.get("/console/audit?action=suspend&_external=1&_anchor=x").text
+    older = link(_OLDER, page)
+    assert older.startswith("/console/audit?") and "#" not in older
+    assert "action=suspend" in older and "_external" not in older
