@@ -30,7 +30,8 @@ import sqlalchemy as sa
 from licensing import create_app
 from licensing.config import database_url
 from licensing.domain.policy import Policy
-from licensing.services import document_signing, open_data, tokens
+from licensing.models import User, db
+from licensing.services import accounts, document_signing, open_data, tokens
 from licensing.services.changes import build_changes
 from tests.synthetic import fill
 
@@ -159,6 +160,17 @@ request = function()
   return wrk.format("GET", "/register?q=%D1%82%D0%B5%D1%81%D1%82&page=" .. math.random(1, {pages}))
 end
 """
+# the console as a signed-in officer reads it, in Russian: the session's cookie on every request
+OFFICER = """
+wrk.headers["Cookie"] = "{cookie}"
+wrk.headers["Accept-Language"] = "ru"
+"""
+CONSOLE_LICENCE = """
+request = function()
+  local n = string.format("DM-2026-%06d", math.random(1, {licences}))
+  return wrk.format("GET", "/console/licences/" .. n)
+end
+"""
 INCLUSION = """
 request = function()
   return wrk.format("GET", "/api/v1/log/proof/inclusion?seq=" .. math.random(1, {events}))
@@ -197,6 +209,10 @@ RATIOS = (
     ("open-data page", "bare JSON", 0.3),
     ("register feed", "bare JSON", 0.3),
     ("licence feed", "bare JSON", 0.3),
+
+    ("console dashboard", "bare JSON", 0.3),
+    ("console licence list", "bare JSON", 0.3),
+    ("console licence", "bare JSON", 0.3),
 )
 # ceilings that are the registry's own routes, or the registry as it wrote before the tree
 _WRITES = ("bare two-row insert", "issue without the tree", "suspend/resume without the tree")
@@ -308,6 +324,33 @@ def prepare(url: str, licences: int) -> str:
         return tokens.create("bench-regulator", "regulator")
 
 
+def officer_cookie(env: dict[str, str]) -> str:
+    """The session cookie of a regulator signed in to the console of the database in `env`: an
+    account set up as its owner would (its one Argon2 hash), a session row, and the cookie the
+    registry's secret key signs for it, as the sign-in would have set it."""
+    import pyotp
+
+    app = create_app({name: env[name] for name in ("LICENSING_DATABASE_URL",
+                                                   "LICENSING_SECRET_KEY_FILE")})  # fmt: skip
+    password = "steppe-falcon-ferry-47-river"
+    with app.app_context():
+        setup_secret = accounts.create(
+            "Bench Officer", "bench.officer@gov.kz", "regulator", timedelta(hours=1)
+        )
+        setup = accounts.setup_of(setup_secret)
+        assert setup is not None and setup.totp_secret
+        code = pyotp.TOTP(setup.totp_secret).now()
+        assert accounts.complete_setup(setup_secret, password, password, code, 12)
+        user = db.session.scalars(sa.select(User).where(User.name == "Bench Officer")).one()
+        person = accounts.Person(
+            user.id, user.name, user.email, user.role, user.session_epoch, needs_totp=False
+        )
+        secret = accounts.begin_session(person, "wrk", "127.0.0.1")
+        signer = app.session_interface.get_signing_serializer(app)  # type: ignore[attr-defined]
+        value = signer.dumps({"session": secret, "_permanent": True})
+    return f"{app.config['SESSION_COOKIE_NAME']}={value}"
+
+
 def measure(
     url: str,
     licences: int,
@@ -346,8 +389,11 @@ def measure(
             "LICENSING_DOCUMENT_CERT_FILE": str(scratch / "document-cert.pem"),
             "LICENSING_DOCUMENT_KEY_FILE": str(scratch / "document-key.pem"),
             "LICENSING_OPEN_DATA_DIR": str(scratch / "open-data"),
+            "LICENSING_SECRET_KEY_FILE": str(scratch / "secret-key"),
         }
         _open_data_snapshot(url, scratch / "open-data")
+        cookie = officer_cookie(env)
+        officer = OFFICER.format(cookie=cookie)
         document_signing.make_self_issued(
             env["LICENSING_DOCUMENT_CERT_FILE"], env["LICENSING_DOCUMENT_KEY_FILE"], "Bench"
         )
@@ -400,6 +446,12 @@ def measure(
                     registry.url,
                     LICENCE_PAGE.format(licences=licences, suffix="/changes.atom"),
                 ),
+                "console dashboard": (registry.url + "/console/", officer),
+                "console licence list": (registry.url + "/console/licences", officer),
+                "console licence": (
+                    registry.url,
+                    officer + CONSOLE_LICENCE.format(licences=licences),
+                ),
             }
             ceilings = {
                 "bare JSON": (bare.url + "/bare/json", ""),
@@ -420,6 +472,7 @@ def measure(
                 script = SUSPEND_RESUME.format(token=key, until=until, base=base, decision=decision)
                 return server.url, script
 
+            _signed_in(registry.url, cookie)
             if only is None or "extract" in only:
                 _first_extracts(registry.url)
             for _round in range(rounds):
@@ -446,6 +499,15 @@ def _open_data_snapshot(url: str, directory: Path) -> None:
     app = create_app({"LICENSING_DATABASE_URL": url})
     with app.app_context():
         open_data.export(directory, app.config["LICENSING_POLICY"])
+
+
+def _signed_in(url: str, cookie: str) -> None:
+    """The console answers the officer's cookie with its page, not a way to the sign-in (which
+    wrk would count as an answer like any other)."""
+    asked = urllib.request.Request(url + "/console/", headers={"Cookie": cookie})
+    with urllib.request.urlopen(asked, timeout=30) as answer:
+        if answer.status != 200 or "/console/sign-in" in answer.url:
+            raise RuntimeError(f"the bench officer is not signed in: {answer.url}")
 
 
 def _first_extracts(url: str) -> None:

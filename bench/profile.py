@@ -1,7 +1,9 @@
 """Where a route spends its time: cProfile over the WSGI app, no server, no network; and how many
 statements, commits and pool checkouts each request costs (round trips, on PostgreSQL).
 
-python -m bench.profile [--requests 3000] [--route status|statement|list|issue|suspend|PAGE]
+python -m bench.profile [--requests 3000]
+    [--route status|statement|list|issue|suspend|PAGE|console-dashboard|console-list|
+        console-licence]
     [--database-url postgresql://127.0.0.1/licensing_bench_profile]
 
 With --database-url that PostgreSQL database is dropped and rebuilt; without, a scratch SQLite file.
@@ -45,6 +47,11 @@ PAGES = {
     "register-feed": ("/register/changes.atom", "ru"),
     "licence-feed": ("/licences/{number}/changes.atom", "ru"),
 }
+CONSOLE = {
+    "console-dashboard": "/console/",
+    "console-list": "/console/licences",
+    "console-licence": "/console/licences/{number}",
+}
 
 
 def main() -> None:
@@ -53,7 +60,7 @@ def main() -> None:
     parser.add_argument("--licences", type=int, default=2000)
     parser.add_argument(
         "--route",
-        choices=("status", "statement", "list", "issue", "suspend", *PAGES),
+        choices=("status", "statement", "list", "issue", "suspend", *PAGES, *CONSOLE),
         default="status",
     )
     parser.add_argument("--top", type=int, default=30)
@@ -70,9 +77,17 @@ def main() -> None:
                 "LICENSING_DATABASE_URL": url,
                 "LICENSING_SIGNING_KEY_FILE": str(Path(folder) / "key.pem"),
                 "LICENSING_RATELIMIT_PUBLIC": "1000000000 per minute",
+                "LICENSING_SECRET_KEY_FILE": str(Path(folder) / "secret-key"),
             }
         )
         client = app.test_client()
+        if args.route in CONSOLE:  # a signed-in officer reading in Russian
+            cookie = http.officer_cookie(
+                {"LICENSING_DATABASE_URL": url,
+                 "LICENSING_SECRET_KEY_FILE": str(Path(folder) / "secret-key")}
+            )  # fmt: skip
+            client.set_cookie(*cookie.split("=", 1))
+            client.set_cookie("lang", "ru")
         today = datetime.now(ZoneInfo("Asia/Almaty")).date()
         decision = {"number": "17-LC/2026", "date": today.isoformat(), "by": "licensor"}
         suspension = {
@@ -101,6 +116,8 @@ def main() -> None:
                 response = client.get(f"/api/v1/status/{number}")
             elif args.route == "statement":
                 response = client.get(f"/api/v1/status/{number}/statement")
+            elif args.route in CONSOLE:
+                response = client.get(CONSOLE[args.route].format(number=number))
             elif args.route == "list":
                 response = client.get(f"/api/v1/status?page={random.randint(1, 50)}")
             elif args.route == "issue":

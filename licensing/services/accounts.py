@@ -33,6 +33,8 @@ from licensing.domain.signin import (
 from licensing.domain.text import NAME, normalise_text
 from licensing.models import ConsoleSession, SignInFailures, User, db
 from licensing.services.context import Actor
+from licensing.services.listing import paginate
+from licensing.services.results import Page
 from licensing.services.tokens import secret_digest
 from licensing.services.transaction import Write, write_transaction
 
@@ -456,20 +458,26 @@ def end_session(secret: str) -> None:
 
 
 def open_sessions(
-    person: Person, current: int, idle: timedelta, longest: timedelta
-) -> list[SessionView]:
-    """The person's open sessions, the latest used first; `current` is the one asking."""
+    person: Person, current: int, idle: timedelta, longest: timedelta, page: int, page_size: int
+) -> Page[SessionView]:
+    """A page of the person's open sessions, the latest used first; `current` is the one asking.
+    Open is decided in the query (the same test as `_open`), so the page and its count are
+    bounded reads."""
     now = clock.now()
-    rows = db.session.scalars(
+    query = (
         select(ConsoleSession)
-        .where(ConsoleSession.user_id == person.id, ConsoleSession.ended_at.is_(None))
+        .where(
+            ConsoleSession.user_id == person.id,
+            ConsoleSession.ended_at.is_(None),
+            ConsoleSession.seen_at >= now - idle,
+            ConsoleSession.began_at >= now - longest,
+        )
         .order_by(ConsoleSession.seen_at.desc(), ConsoleSession.id.desc())
     )
-    return [
-        SessionView(r.id, r.began_at, r.seen_at, r.agent, r.address, r.id == current)
-        for r in rows
-        if _open(r, now, idle, longest)
-    ]
+    return paginate(
+        db.session, query, page, page_size,
+        lambda r: SessionView(r.id, r.began_at, r.seen_at, r.agent, r.address, r.id == current),
+    )  # fmt: skip
 
 
 def end_sessions_of(person: Person, which: int | None, keep: int | None = None) -> int:

@@ -130,6 +130,14 @@ def history(ctx: Context, number: str) -> list[dict[str, Any]]:
     return events.as_events(rows)
 
 
+def history_page(ctx: Context, number: str, page: int, page_size: int) -> Page[dict[str, Any]]:
+    """A page of the licence's events, oldest first (a licence's pages never shift: its events
+    are only ever added at the end)."""
+    _visible(db.session, ctx.actor, number)
+    query = select(AuditEvent).where(AuditEvent.licence == number).order_by(AuditEvent.seq)
+    return paginate(db.session, query, page, page_size, events.as_event)
+
+
 def find(ctx: Context, filters: Filters, page: int, page_size: int) -> Page[LicenceView]:
     today = ctx.policy.today(clock.now())
     query = select(Licence)

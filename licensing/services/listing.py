@@ -19,7 +19,7 @@ from licensing.domain.standing import (
     SUSPENSION_OVERDUE,
 )
 from licensing.models import Licence
-from licensing.services.results import Page
+from licensing.services.results import Page, Slice
 
 T = TypeVar("T")
 
@@ -30,24 +30,59 @@ def paginate(
     page: int,
     page_size: int,
     view: Callable[[Any], T],
+    *,
     columns: bool = False,
     total: int | None = None,
 ) -> Page[T]:
-    """One page of `query` (rows of one table, filtered and ordered: its objects, or with
-    `columns` the rows of the columns it selects) and the exact count of all its rows. The page
-    comes first: a page that is neither full nor past the end tells the total by itself (most
-    searches fit on one page); only otherwise is the table counted, by a bare `count(*)` with the
-    page's conditions, which the database can answer from an index alone; not at all when the
-    caller knows the `total` (counted before in the same state of the register)."""
+    """One page of `query` (filtered and ordered) and the exact count of all its rows. `view` is
+    given each row's first column (an object of one table), or with `columns` the whole row (the
+    columns it selects, or a join). The page comes first: a page that is neither full nor past the
+    end tells the total by itself (most searches fit on one page); only otherwise is the table
+    counted, by a bare `count(*)` with the page's conditions, which the database can answer from
+    an index alone; not at all when the caller knows the `total` (counted before in the same state
+    of the register)."""
     offset = (page - 1) * page_size
-    result = session.execute(query.limit(page_size).offset(offset))
-    rows = result.all() if columns else result.scalars().all()
+    cut = query.limit(page_size).offset(offset)
+    rows = session.execute(cut).all() if columns else session.scalars(cut).all()
     if 0 < len(rows) < page_size or (offset == 0 and not rows):
         total = offset + len(rows)
     elif total is None:
-        counting = query.with_only_columns(func.count(), maintain_column_froms=True)
-        total = session.connection().scalar(counting.order_by(None)) or 0
+        total = _count(session, query)
     return Page([view(row) for row in rows], total, page, page_size)
+
+
+def newest_first(
+    session: Session,
+    query: Select[Any],
+    key: InstrumentedAttribute[int],
+    before: int | None,
+    size: int,
+    view: Callable[[Any], T],
+) -> Slice[T]:
+    """The `size` rows of `query` just older than the cursor `before` (its key, exclusive), newest
+    first; from the newest when `before` is None. Each read is bounded: the page, two counts, and
+    one key that starts the page of newer rows."""
+    older = query if before is None else query.where(key < before)
+    rows = session.scalars(older.order_by(key.desc()).limit(size + 1)).all()
+    more = len(rows) > size
+    rows = rows[:size]
+    newer = 0 if before is None else _count(session, query.where(key >= before))
+    newer_before = None
+    if newer > size:
+        start = query.where(key >= before).order_by(key).offset(size).limit(1)
+        newer_before = session.scalar(start.with_only_columns(key))
+    return Slice(
+        [view(row) for row in rows],
+        _count(session, query),
+        newer,
+        newer_before,
+        getattr(rows[-1], key.key) if more else None,
+    )
+
+
+def _count(session: Session, query: Select[Any]) -> int:
+    counting = query.with_only_columns(func.count(), maintain_column_froms=True)
+    return session.connection().scalar(counting.order_by(None)) or 0
 
 
 def _substring(text: str) -> str:

@@ -362,11 +362,11 @@ def find(ctx: Context, filters: Filters, page: int, page_size: int) -> Page[Prop
     return paginate(db.session, query, page, page_size, lambda row: _view(row, now))
 
 
-def pending(ctx: Context, limit: int = 50) -> list[ProposalView]:
+def pending(ctx: Context, page: int, page_size: int) -> Page[ProposalView]:
     """The proposals waiting for a decision now, oldest first (the console's worklist)."""
     now = clock.now()
-    query = select(Proposal).where(_state_is(PENDING, now)).order_by(Proposal.id).limit(limit)
-    return [_view(row, now) for row in db.session.scalars(query)]
+    query = select(Proposal).where(_state_is(PENDING, now)).order_by(Proposal.id)
+    return paginate(db.session, query, page, page_size, lambda row: _view(row, now))
 
 
 def pending_for(ctx: Context, number: str) -> ProposalView | None:

@@ -155,6 +155,18 @@ class Page(Generic[T]):
 
 
 @dataclass(frozen=True)
+class Slice(Generic[T]):
+    """A page of a list that grows at its head (the trail's newest events), newest first, found by
+    a cursor on its key rather than by a page number, so new rows never shift what a page shows."""
+
+    items: list[T]
+    total: int  # rows in the whole list
+    newer: int  # rows newer than this page's first
+    newer_before: int | None  # the cursor of the page of newer rows (None: the head)
+    older_before: int | None  # the cursor of the page of older rows (None: there are none)
+
+
+@dataclass(frozen=True)
 class Outcome:
     """The licence after a write, and whether it is the kept answer to an earlier request."""
 

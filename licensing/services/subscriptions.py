@@ -46,7 +46,8 @@ from licensing.domain.webhooks import (
 from licensing.models import ApiToken, Delivery, Licence, Subscription, db
 from licensing.services.changes import head_seq
 from licensing.services.context import Actor
-from licensing.services.results import Page
+from licensing.services.listing import newest_first, paginate
+from licensing.services.results import Page, Slice
 from licensing.services.transaction import write_transaction
 
 SUBSCRIPTIONS: Table = Subscription.__table__  # type: ignore[assignment]
@@ -358,13 +359,32 @@ def delivery_log(actor: Actor, subscription_id: str, limit: int = 100) -> list[D
     ]  # fmt: skip
 
 
-def health() -> list[SubscriptionView]:
-    """Every live subscription with its health, for regulators and the metrics."""
+def delivery_page(
+    actor: Actor, subscription_id: str, before: int | None, size: int
+) -> Slice[DeliveryEntry]:
+    """A page of the subscription's delivery attempts, newest first, older than attempt
+    `before`."""
+    get(actor, subscription_id)
+    query = select(Delivery).where(Delivery.subscription_id == subscription_id)
+    return newest_first(db.session, query, Delivery.attempt, before, size, _entry)
+
+
+def _entry(r: Delivery) -> DeliveryEntry:
+    return DeliveryEntry(
+        r.attempt, r.seq, r.webhook_id, r.at, r.outcome, r.status, r.duration_ms, r.error
+    )
+
+
+def health(page: int, page_size: int) -> Page[SubscriptionView]:
+    """A page of the live subscriptions with their health, for regulators."""
     head = head_seq(db.session)
-    rows = db.session.execute(
+    query = (
         select(Subscription, ApiToken.name)
         .join(ApiToken)
         .where(Subscription.deleted_at.is_(None))
-        .order_by(Subscription.status, Subscription.created_at)
-    ).all()
-    return [SubscriptionView.of(r[0], r[1], head) for r in rows]
+        .order_by(Subscription.status, Subscription.created_at, Subscription.id)
+    )
+    return paginate(
+        db.session, query, page, page_size, lambda r: SubscriptionView.of(r[0], r[1], head),
+        columns=True,
+    )  # fmt: skip

@@ -7,8 +7,10 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from flask import Blueprint, Flask, Response, redirect, request
+from markupsafe import Markup
 from werkzeug.exceptions import HTTPException
 
+from licensing.domain.timestamps import format_utc
 from licensing.http.ratelimit import public_limit
 from licensing.web import csrf, i18n, labels, pages
 from licensing.web import documents as web_documents
@@ -39,7 +41,7 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(atom.blp)
     app.extensions["licensing.page_blueprints"] = {blp.name, public_blp.name, atom.blp.name}
     console.init_app(app)
-    app.jinja_env.filters.update(day=_day, moment=_moment, number=_number)
+    app.jinja_env.filters.update(day=_day, moment=_moment, when=_when, number=_number)
     app.jinja_env.globals.update(labels=labels, word=labels.word, locales=i18n.LOCALES)
     app.jinja_env.globals.update(
         reason_words=labels.reason_words, reason_article=labels.reason_article
@@ -81,6 +83,17 @@ def _day(value: date | str | None) -> str:
 
 def _moment(value: datetime | None) -> str:
     return format_datetime(value, "medium") if value else ""
+
+
+def _when(value: datetime | str | None) -> Markup:
+    """A moment as a page shows it: in the reader's language and the registry's time zone, with
+    the UTC instant kept for machines in `<time datetime>` (an event's `at` is given as recorded,
+    ISO 8601 in UTC)."""
+    if not value:
+        return Markup("")
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    return Markup('<time datetime="{}">{}</time>').format(format_utc(value), _moment(value))
 
 
 def _number(value: object) -> str:

@@ -210,3 +210,43 @@ def test_an_officer_resumes_an_overdue_suspension_and_an_auditor_verifies(
     audit.check(page)
     context.close()
     assert not audit.found, audit.found
+
+
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "artifacts" / "screenshots"
+
+
+@pytest.mark.parametrize("action", ["suspend", "revoke"])
+def test_each_radio_button_sits_beside_its_label_on_the_status_forms(
+    start_server: Callable[..., Server], browser: Any, tmp_path: Any,
+    monkeypatch: pytest.MonkeyPatch, action: str,
+) -> None:  # fmt: skip
+    server = start_server()
+    _, in_force = seed(server, tmp_path, monkeypatch)
+    audit = Accessibility()
+    screen = {"width": 1024, "height": 900}
+    context = browser.new_context(bypass_csp=True, locale="ru-RU", viewport=screen)
+    page = context.new_page()
+    secret = set_up(page, server, "regulator", "Aigerim", audit)
+    sign_in(page, server, "Aigerim", secret, audit)
+    page.goto(f"{server.url}/console/licences/{in_force}/{action}")
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / f"console-{action}-form-ru.png"), full_page=True)
+    radios = page.locator("main input[type=radio]")
+    assert radios.count() >= 3  # reasons, and who decided
+    for index in range(radios.count()):
+        radio = radios.nth(index)
+        name = radio.get_attribute("id")
+        label = page.locator(f"label[for='{name}']")
+        assert label.count() == 1, name  # each radio named by its own label
+        button, words = radio.bounding_box(), label.bounding_box()
+        assert button and words
+        # on one line: the same vertical centre (to a pixel or two), the label to the right
+        assert abs((button["y"] + button["height"] / 2) - (words["y"] + words["height"] / 2)) < 3
+        assert words["x"] >= button["x"] + button["width"]
+        assert words["x"] - (button["x"] + button["width"]) < 24  # beside it, not far off
+        # grouped: every radio in a fieldset whose legend says what the choice is
+        legend = radio.evaluate("r => r.closest('fieldset')?.querySelector('legend')?.innerText")
+        assert legend, name
+    audit.check(page)
+    context.close()
+    assert not audit.found, audit.found

@@ -23,7 +23,7 @@ from licensing.domain.roles import PEOPLE, REGULATOR
 from licensing.services import proposals
 from licensing.services.failures import ConcurrentChange
 from licensing.web import pages
-from licensing.web.console import staff
+from licensing.web.console import paging, staff
 from licensing.web.console.routes import PAGE_SIZE, blp
 from licensing.web.console.staff import requires
 
@@ -33,16 +33,11 @@ from licensing.web.console.staff import requires
 def proposal_list() -> Any:
     state = request.args.get("state")
     state = state if state in rules.STATES else None
-    page = int(p) if (p := request.args.get("page", "1")).isdigit() and 0 < int(p) < 10**6 else 1
-    found = proposals.find(staff.context(), proposals.Filters(state=state), page, PAGE_SIZE)
-    before, after = found.page > 1, found.page * found.page_size < found.total
-    return _page(
-        "console/proposals.html",
-        found=found,
-        state=state,
-        prev_url=url_for(".proposal_list", state=state, page=page - 1) if before else None,
-        next_url=url_for(".proposal_list", state=state, page=page + 1) if after else None,
+    found = proposals.find(
+        staff.context(), proposals.Filters(state=state), paging.page_asked(), PAGE_SIZE
     )
+    pager = paging.numbered(found, ".proposal_list", state=state)
+    return _page("console/proposals.html", found=found, state=state, paged=pager)
 
 
 @blp.route("/proposals/<int:proposal_id>")

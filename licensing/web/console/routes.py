@@ -51,8 +51,9 @@ from licensing.services.audit_trail import TrailFilters
 from licensing.services.context import Context, IdempotencyKey
 from licensing.services.failures import ConcurrentChange
 from licensing.services.licences import Filters
+from licensing.services.results import Page
 from licensing.web import pages
-from licensing.web.console import forms, staff, status_form
+from licensing.web.console import forms, paging, staff, status_form
 from licensing.web.console.staff import requires
 
 blp = Blueprint("console", __name__, url_prefix="/console", template_folder="templates")
@@ -164,7 +165,9 @@ def setup(secret: str) -> Any:
 @blp.route("/sessions")
 @requires(*PEOPLE)
 def sessions() -> Any:
-    return _page("console/sessions.html", sessions=_open_sessions())
+    found = _open_sessions(paging.page_asked())
+    return _page("console/sessions.html", sessions=found,
+                 paged=paging.numbered(found, ".sessions"))  # fmt: skip
 
 
 MAX_ID = 2**31 - 1  # sessions' ids are 32-bit integers: a larger one names none, on any database
@@ -228,8 +231,26 @@ def change_password() -> Any:
 @blp.route("/")
 @requires(*PEOPLE)
 def dashboard() -> Any:
-    lists = worklists.worklists(staff.context())
-    return _page("console/dashboard.html", lists=lists)
+    pages_asked = {name: paging.page_asked(arg) for name, arg in WORKLIST_PAGES.items()}
+    asked = worklists.Asked(**pages_asked, decisions_before=paging.cursor_asked("before"))
+    lists = worklists.worklists(staff.context(), asked)
+    pagers = {
+        name: paging.numbered(getattr(lists, name), ".dashboard", arg, _anchor=arg)
+        for name, arg in WORKLIST_PAGES.items()
+    }
+    pagers["recent_decisions"] = paging.keyed(
+        lists.recent_decisions, ".dashboard", "before", _anchor="recent"
+    )
+    return _page("console/dashboard.html", lists=lists, pagers=pagers)
+
+
+# each worklist's page, by the query argument that names it (and its section's id)
+WORKLIST_PAGES = {
+    "awaiting_approval": "awaiting",
+    "overdue": "overdue",
+    "ending_soon": "ending",
+    "expiring_soon": "expiring",
+}
 
 
 @blp.route("/licences")
@@ -244,10 +265,9 @@ def licence_list() -> Any:
         overdue={"yes": True, "no": False}.get(args.get("overdue", "")),
         standing=_one_of(args.get("standing"), STANDINGS),
     )
-    page = int(p) if (p := args.get("page", "1")).isdigit() and 0 < int(p) < 10**6 else 1
-    found = licences.find(staff.context(), filters, page, PAGE_SIZE)
+    found = licences.find(staff.context(), filters, paging.page_asked(), PAGE_SIZE)
     return _page("console/licences.html", found=found, filters=filters, choices=_choices(),
-                 **_paging(".licence_list", found))  # fmt: skip
+                 paged=paging.numbered(found, ".licence_list"))  # fmt: skip
 
 
 @blp.route("/licences/<number>")
@@ -255,10 +275,12 @@ def licence_list() -> Any:
 def licence(number: str) -> Any:
     ctx = staff.context()
     view = licences.get(ctx, number)
+    history = licences.history_page(ctx, number, paging.page_asked(), PAGE_SIZE)
     return _page(
         "console/licence.html",
         licence=view,
-        history=licences.history(ctx, number),
+        history=history,
+        paged=paging.numbered(history, ".licence", number=number, _anchor="history"),
         may_act=staff.current().role == REGULATOR,  # type: ignore[union-attr]
         choices=_choices(),
     )
@@ -385,11 +407,11 @@ def change_status(number: str, action: str) -> Any:
 @requires(*PEOPLE)
 def trail() -> Any:
     filters, errors = _trail_filters()
-    page = int(p) if (p := request.args.get("page", "1")).isdigit() and 0 < int(p) < 10**6 else 1
+    page = paging.page_asked()
     found = audit_trail.page(filters, page, PAGE_SIZE) if not errors else None
     return _page("console/audit.html", 422 if errors else 200, found=found, errors=errors,
                  formats=EXPORT_FORMATS, actions=lifecycle.ACTIONS,
-                 **(_paging(".trail", found) if found else {}))  # fmt: skip
+                 paged=paging.numbered(found, ".trail") if found else None)  # fmt: skip
 
 
 @blp.route(f"/audit/export/<any({', '.join(EXPORT_FORMATS)}):fmt>")
@@ -430,16 +452,6 @@ def verify() -> Any:
 
 def _page(template: str, status: int = 200, **context: Any) -> Response:
     return current_app.response_class(render_template(template, **context), status=status)
-
-
-def _paging(endpoint: str, found: Any) -> dict[str, str | None]:
-    args = {k: v for k, v in request.args.items() if k != "page"}
-    before = found.page > 1
-    after = found.page * found.page_size < found.total
-    return {
-        "prev_url": url_for(endpoint, **args, page=found.page - 1) if before else None,
-        "next_url": url_for(endpoint, **args, page=found.page + 1) if after else None,
-    }
 
 
 def _form_renderer(template: str, **fixed: Any) -> Callable[..., Response]:
@@ -509,7 +521,7 @@ def _choices() -> dict[str, Any]:
     }
 
 
-def _open_sessions() -> list[accounts.SessionView]:
+def _open_sessions(page: int) -> Page[accounts.SessionView]:
     person, config = staff.current(), current_app.config
     assert person is not None
     return accounts.open_sessions(
@@ -517,6 +529,8 @@ def _open_sessions() -> list[accounts.SessionView]:
         staff.session_id() or 0,
         config["LICENSING_SESSION_IDLE"],
         config["LICENSING_SESSION_MAX"],
+        page,
+        PAGE_SIZE,
     )
 
 

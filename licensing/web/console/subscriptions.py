@@ -12,8 +12,8 @@ from flask_babel import lazy_gettext as _l
 from licensing.domain.roles import REGULATOR
 from licensing.domain.webhooks import ACTIVE, DISABLED, FAILING, PAUSED, SubscriptionNotFound
 from licensing.services import subscriptions
-from licensing.web.console import staff
-from licensing.web.console.routes import blp
+from licensing.web.console import paging, staff
+from licensing.web.console.routes import PAGE_SIZE, blp
 from licensing.web.console.staff import requires
 
 CHANGES = {"pause": PAUSED, "resume": ACTIVE}
@@ -40,7 +40,9 @@ def _render(template: str, **context: Any) -> str:
 @blp.get("/subscriptions")
 @requires(REGULATOR)
 def subscription_list() -> str:
-    return _render("console/subscriptions.html", subscriptions=subscriptions.health())
+    found = subscriptions.health(paging.page_asked(), PAGE_SIZE)
+    return _render("console/subscriptions.html", subscriptions=found,
+                   paged=paging.numbered(found, ".subscription_list"))  # fmt: skip
 
 
 @blp.get("/subscriptions/<subscription_id>")
@@ -51,8 +53,9 @@ def subscription(subscription_id: str) -> Any:
         shown = subscriptions.get(actor, subscription_id)
     except SubscriptionNotFound:
         abort(404)
-    log = subscriptions.delivery_log(actor, subscription_id)
-    return _render("console/subscription.html", subscription=shown, log=log)
+    log = subscriptions.delivery_page(actor, subscription_id, paging.cursor_asked(), PAGE_SIZE)
+    pager = paging.keyed(log, ".subscription", subscription_id=subscription_id, _anchor="log")
+    return _render("console/subscription.html", subscription=shown, log=log, paged=pager)
 
 
 @blp.post("/subscriptions/<subscription_id>/<change>")
