@@ -209,7 +209,6 @@ RATIOS = (
     ("open-data page", "bare JSON", 0.3),
     ("register feed", "bare JSON", 0.3),
     ("licence feed", "bare JSON", 0.3),
-
     ("console dashboard", "bare JSON", 0.3),
     ("console licence list", "bare JSON", 0.3),
     ("console licence", "bare JSON", 0.3),
