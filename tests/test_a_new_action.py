@@ -67,7 +67,7 @@ with app.app_context():
 api = app.test_client()
 regulator = bearer(app, "regulator")
 number = issue(api, regulator)["number"]
-today = clock.now().date()
+today = app.config["LICENSING_POLICY"].today(clock.now())  # the registry's day, not UTC's
 soon = (today + timedelta(days=60)).isoformat()
 assert act(api, regulator, number, "suspend", decision(until=soon)).status_code == 200
 
