@@ -331,6 +331,30 @@ def redeliver(actor: Actor, subscription_id: str, from_seq: int) -> Subscription
 
 
 @dataclass(frozen=True)
+class QueuedTest:
+    subscription: str
+    webhook_id: str
+    outcome: str = "queued"
+
+
+def queue_test(actor: Actor, subscription_id: str) -> QueuedTest:
+    """Queue a signed `webhook.test` delivery to the subscription's endpoint, for the delivery
+    process to send (whatever the subscription's status or retries); its outcome appears in the
+    delivery log under the webhook-id returned. Changes nothing of its cursor or retries. A test
+    already queued and not yet sent is the one returned: a second is not queued."""
+    view = get(actor, subscription_id)
+    with write_transaction() as write:
+        queued = write.session.scalar(
+            select(Subscription.test_id).where(Subscription.id == view.id)
+        )
+        if queued is not None:
+            return QueuedTest(view.id, queued)
+        message_id = f"{view.id}-test-{int(write.now.timestamp() * 1000)}"
+        write.update(SUBSCRIPTIONS, {"id": view.id}, {"test_id": message_id})
+    return QueuedTest(view.id, message_id)
+
+
+@dataclass(frozen=True)
 class DeliveryEntry:
     attempt: int
     seq: int

@@ -15,8 +15,8 @@ from licensing.api.schemas import ProblemSchema
 from licensing.api.subscriptions.schemas import (
     CreatedSubscriptionSchema,
     DeliveryLogSchema,
-    DeliverySchema,
     NewSubscriptionSchema,
+    QueuedTestSchema,
     RedeliverySchema,
     SubscriptionPageSchema,
     SubscriptionQuerySchema,
@@ -28,6 +28,12 @@ from licensing.services import deliveries, subscriptions
 from licensing.services.subscriptions import SubscriptionView
 
 blp = Blueprint("subscriptions", __name__, description="Webhooks: signed deliveries of changes")
+DELIVERY_LOG = {
+    "Location": {
+        "description": "The subscription's delivery log, where the test's outcome appears",
+        "schema": {"type": "string"},
+    }
+}
 
 
 @blp.errorhandler(SubscriptionNotFound)
@@ -88,10 +94,14 @@ class Subscription(MethodView):
 @blp.route("/<subscription_id>/test")
 class Test(MethodView):
     @requires(*SUBSCRIBERS)
-    @blp.response(200, DeliverySchema)
+    @blp.response(202, QueuedTestSchema, headers=DELIVERY_LOG)
     def post(self, subscription_id: str) -> Any:
-        """Send a signed test delivery (type `webhook.test`) now, and say how it went."""
-        return deliveries.send_test(current_app, _actor(), subscription_id)
+        """Queue a signed test delivery (type `webhook.test`) for the delivery process, which
+        sends it whatever the subscription's status; its outcome appears in the delivery log
+        (`Location`) under the `webhook_id` answered. A test still queued is answered again."""
+        queued = subscriptions.queue_test(_actor(), subscription_id)
+        log = url_for(".Deliveries", subscription_id=queued.subscription)
+        return {**asdict(queued), "deliveries": log}, 202, {"Location": log}
 
 
 @blp.route("/<subscription_id>/deliveries")
