@@ -158,14 +158,14 @@ def page(
         parameters["licence"] = licence
     if region is not None:
         parameters["region"] = region
-    rows = _PAGES[(licence is not None, region is not None)].rows(**parameters)
-    items = [row.item for row in rows]
+    rows = _PAGES[(licence is not None, region is not None)].tuples(**parameters)
+    items = [item for _, _, item in rows]
     if len(items) == limit:
-        return FeedPage(items, rows[-1].seq)
+        return FeedPage(items, rows[-1][1])
     # a short page means nothing more up to the head it was read with: continue from there (an
     # empty page continues from where it began: a head read apart from it could be ahead of a
     # change committed meanwhile)
-    return FeedPage(items, max(rows[0].head, after) if rows else after)
+    return FeedPage(items, max(rows[0][0], after) if rows else after)
 
 
 def head_seq(session: Session) -> int:
