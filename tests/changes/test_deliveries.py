@@ -226,6 +226,27 @@ def test_a_failed_test_delivery_is_logged_and_not_retried(
     assert (state["status"], state["attempts"], state["cursor"]) == ("active", 0, 0)
 
 
+def test_a_redelivery_repeated_under_its_key_sends_nothing_again(
+    hooks_app: Flask, hooks_client: FlaskClient, regulator: dict[str, str], receiver: Receiver
+) -> None:
+    bank = bearer(hooks_app, "subscriber")
+    made = subscribe(hooks_client, bank, receiver)
+    for _ in range(2):
+        issue(hooks_client, regulator)
+    deliver(hooks_app)
+    path, keyed = f"{SUBSCRIPTIONS}/{made['id']}/redeliver", {**bank, "Idempotency-Key": "r-1"}
+
+    first = hooks_client.post(path, json={"from_seq": 1}, headers=keyed)
+    deliver(hooks_app)
+    again = hooks_client.post(path, json={"from_seq": 1}, headers=keyed)
+    deliver(hooks_app)
+
+    assert (first.status_code, again.status_code) == (200, 200)
+    assert again.get_json() == first.get_json() and first.get_json()["cursor"] == 0
+    assert again.headers["Idempotent-Replayed"] == "true"
+    assert seqs(receiver.received()) == [1, 2, 1, 2]
+
+
 def test_redelivery_from_a_seq_sends_again_under_the_same_ids(
     hooks_app: Flask, hooks_client: FlaskClient, regulator: dict[str, str], receiver: Receiver
 ) -> None:

@@ -9,6 +9,7 @@ from flask import Response, current_app, url_for
 from flask.views import MethodView
 
 from licensing.api.auth import current_actor, requires
+from licensing.api.caller import current_context
 from licensing.api.parsing import Blueprint
 from licensing.api.problems import problem
 from licensing.api.schemas import ProblemSchema
@@ -61,10 +62,11 @@ class Subscriptions(MethodView):
     @blp.response(201, CreatedSubscriptionSchema)
     @blp.alt_response(422, schema=ProblemSchema, description="A bad URL, follows or actions")
     def post(self, body: dict[str, Any]) -> Any:
-        """Subscribe an endpoint to changes; the signing secret is in this answer only. Deliveries
-        start with the changes recorded after it."""
+        """Subscribe an endpoint to changes; the signing secret is in this answer only (and in the
+        answer to a repeat under the same `Idempotency-Key`). Deliveries start with the changes
+        recorded after it."""
         created = subscriptions.create(
-            _actor(),
+            current_context(),
             deliveries.secret_box(current_app),
             current_app.config["LICENSING_WEBHOOKS"],
             body["url"],
@@ -72,8 +74,10 @@ class Subscriptions(MethodView):
             body.get("actions"),
         )
         record = {**asdict(created.subscription), "secret": created.secret}
-        location = url_for(".Subscription", subscription_id=created.subscription.id)
-        return record, 201, {"Location": location}
+        headers = {"Location": url_for(".Subscription", subscription_id=created.subscription.id)}
+        if created.replayed:
+            headers["Idempotent-Replayed"] = "true"
+        return record, 201, headers
 
 
 @blp.route("/<subscription_id>")
@@ -119,7 +123,8 @@ class Redeliver(MethodView):
     @blp.arguments(RedeliverySchema)
     @blp.response(200, SubscriptionSchema)
     @blp.alt_response(422, schema=ProblemSchema, description="A seq past the trail's end")
-    def post(self, body: dict[str, Any], subscription_id: str) -> SubscriptionView:
+    def post(self, body: dict[str, Any], subscription_id: str) -> Any:
         """Deliver again every matching change from `from_seq` on, in order; a failing or disabled
         subscription resumes."""
-        return subscriptions.redeliver(_actor(), subscription_id, body["from_seq"])
+        done = subscriptions.redeliver(current_context(), subscription_id, body["from_seq"])
+        return done.subscription, 200, {"Idempotent-Replayed": "true"} if done.replayed else {}
