@@ -4,21 +4,21 @@ subscriptions that all follow the whole register, on SQLite and on PostgreSQL.
 
     python -m bench.run --part deliveries [--subscriptions 100] [--changes 30]
 
-A receiver in this process answers 200 at once and notes when each delivery arrives; each change
-is issued through the API (in this process too), and its commit is the moment the answer came
-back. Changes are spaced out (half a second), so each is measured on its own, not queued behind
-the one before."""
+A receiver process of its own (bench/receiver.py) answers 200 at once and notes when each
+delivery arrives; each change is issued through the API (in this process), and its commit is the
+moment the answer came back. Changes are spaced out (half a second), so each is measured on its
+own, not queued behind the one before."""
 
 from __future__ import annotations
 
+import json
 import os
 import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+import urllib.request
 from pathlib import Path
 
 import psycopg
@@ -32,27 +32,6 @@ BIN = Path(sys.executable).parent
 SPACING = 0.5  # seconds between two changes
 
 
-class _Receiver(ThreadingHTTPServer):
-    request_queue_size = 256  # 16 senders connect at once: socketserver's 5 would drop some
-    daemon_threads = True
-
-
-class _Arrivals(BaseHTTPRequestHandler):
-    arrived: dict[str, float] = {}
-    lock = threading.Lock()
-
-    def log_message(self, *args: object) -> None:
-        pass
-
-    def do_POST(self) -> None:
-        self.rfile.read(int(self.headers.get("Content-Length", "0")))
-        with self.lock:
-            self.arrived.setdefault(self.headers["webhook-id"], time.time())
-        self.send_response(200)
-        self.send_header("Content-Length", "0")
-        self.end_headers()
-
-
 def _empty(url: str) -> None:
     if url.startswith("sqlite:///"):
         Path(url.removeprefix("sqlite:///")).unlink(missing_ok=True)
@@ -63,12 +42,47 @@ def _empty(url: str) -> None:
         admin.execute(f'CREATE DATABASE "{name}"')
 
 
+def _arrivals(port: int) -> dict[str, float]:
+    """When each webhook-id first reached the receiver (its clock: the same host's)."""
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/arrivals", timeout=10) as answer:
+        return json.loads(answer.read())  # type: ignore[no-any-return]
+
+
 def measure(url: str, subscriptions: int, changes: int, scratch: Path) -> dict[str, float]:
     """Seconds from commit to arrival, over every (change, subscription): median, p90, max."""
     _empty(url)
-    receiver = _Receiver(("127.0.0.1", 0), _Arrivals)
-    threading.Thread(target=receiver.serve_forever, daemon=True).start()
-    _Arrivals.arrived = {}
+    receiver = subprocess.Popen([sys.executable, "-m", "bench.receiver"], cwd=ROOT,
+                                stdout=subprocess.PIPE, text=True)  # fmt: skip
+    try:
+        assert receiver.stdout is not None
+        port = int(receiver.stdout.readline())
+        committed, ids = _changes_delivered(url, subscriptions, changes, scratch, port)
+        arrived = _arrivals(port)
+    finally:
+        receiver.terminate()
+        receiver.wait(10)
+    latencies = [
+        arrived[f"{sid}-{seq}"] - at
+        for seq, at in committed.items()
+        for sid in ids
+        if f"{sid}-{seq}" in arrived
+    ]
+    ordered = sorted(latencies)
+    return {
+        "delivered": len(latencies),
+        "expected": changes * subscriptions,
+        "median": statistics.median(ordered),
+        "p90": ordered[int(len(ordered) * 0.9)],
+        "max": ordered[-1],
+    }
+
+
+def _changes_delivered(
+    url: str, subscriptions: int, changes: int, scratch: Path, port: int
+) -> tuple[dict[int, float], list[str]]:
+    """Make the subscriptions and the changes, with the delivery process running, until every
+    delivery arrived (or two minutes passed): when each change was committed, by seq, and the
+    subscriptions' ids."""
     settings = {
         "LICENSING_DATABASE_URL": url,
         "LICENSING_SIGNING_KEY_FILE": str(scratch / "signing-key.pem"),
@@ -85,20 +99,21 @@ def measure(url: str, subscriptions: int, changes: int, scratch: Path) -> dict[s
     with app.app_context():
         regulator = {"Authorization": f"Bearer {tokens.create('bench-regulator', 'regulator')}"}
         bank = {"Authorization": f"Bearer {tokens.create('bench-bank', 'subscriber')}"}
-    hook = f"http://127.0.0.1:{receiver.server_address[1]}/hook"
+    hook = f"http://127.0.0.1:{port}/hook"
     ids = []
     for _ in range(subscriptions):
         made = client.post(f"{API}/subscriptions", json={"url": hook, "follows": {"all": True}},
                            headers=bank)  # fmt: skip
         assert made.status_code == 201, made.get_json()
         ids.append(made.get_json()["id"])
+    log = scratch / "deliveries.log"
     process = subprocess.Popen(
         [str(BIN / "flask"), "--app", "licensing", "deliveries", "run"], env=env, cwd=ROOT,
-        stdout=subprocess.DEVNULL, stderr=(scratch / "deliveries.log").open("w"),
+        stdout=subprocess.DEVNULL, stderr=log.open("w"),
     )  # fmt: skip
     try:
         started = time.monotonic() + 120
-        while "delivering" not in (scratch / "deliveries.log").read_text():
+        while "delivering" not in log.read_text():
             assert time.monotonic() < started, "the delivery process did not start"
             time.sleep(0.1)
         time.sleep(1)  # its first round
@@ -111,29 +126,15 @@ def measure(url: str, subscriptions: int, changes: int, scratch: Path) -> dict[s
             committed[seq] = done
             time.sleep(SPACING)
         deadline = time.monotonic() + 120
-        while len(_Arrivals.arrived) < changes * subscriptions and time.monotonic() < deadline:
-            time.sleep(0.1)
+        while len(_arrivals(port)) < changes * subscriptions and time.monotonic() < deadline:
+            time.sleep(0.2)
     finally:
         process.terminate()
         try:
             process.wait(30)
         finally:
-            print((scratch / "deliveries.log").read_text()[-3000:], file=sys.stderr)
-            receiver.shutdown()
-    latencies = [
-        _Arrivals.arrived[f"{sid}-{seq}"] - at
-        for seq, at in committed.items()
-        for sid in ids
-        if f"{sid}-{seq}" in _Arrivals.arrived
-    ]
-    ordered = sorted(latencies)
-    return {
-        "delivered": len(latencies),
-        "expected": changes * subscriptions,
-        "median": statistics.median(ordered),
-        "p90": ordered[int(len(ordered) * 0.9)],
-        "max": ordered[-1],
-    }
+            print(log.read_text()[-3000:], file=sys.stderr)
+    return committed, ids
 
 
 def run(postgres_url: str, subscriptions: int, changes: int) -> list[tuple[str, str, str]]:

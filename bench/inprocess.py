@@ -26,9 +26,10 @@ from licensing.config import database_url
 Wsgi = Callable[[dict[str, Any], Callable[..., Any]], Any]
 
 
-def call(app: Wsgi, path: str) -> None:
+def call(app: Wsgi, target: str) -> None:
+    path, _, query = target.partition("?")
     environ = {
-        "REQUEST_METHOD": "GET", "PATH_INFO": path, "QUERY_STRING": "", "SCRIPT_NAME": "",
+        "REQUEST_METHOD": "GET", "PATH_INFO": path, "QUERY_STRING": query, "SCRIPT_NAME": "",
         "SERVER_NAME": "127.0.0.1", "SERVER_PORT": "8000", "SERVER_PROTOCOL": "HTTP/1.1",
         "HTTP_HOST": "127.0.0.1:8000", "REMOTE_ADDR": "127.0.0.1", "wsgi.url_scheme": "http",
         "wsgi.input": io.BytesIO(b""), "wsgi.errors": sys.stderr,
@@ -74,7 +75,11 @@ def main() -> None:
             "bare one-row read": (bare, [f"/bare/row/{n}" for n in numbers]),
             "status lookup": (registry, [f"/api/v1/status/{n}" for n in numbers]),
             "statement": (registry, [f"/api/v1/status/{n}/statement" for n in numbers]),
-        }
+            "change feed": (registry, [
+                f"/api/v1/changes?limit=100&after={random.randint(0, args.licences - 100)}"
+                for _ in numbers
+            ]),
+        }  # fmt: skip
         times: dict[str, list[float]] = {name: [] for name in cases}
         for _ in range(args.batches):
             for name, (app, paths) in cases.items():
@@ -86,6 +91,7 @@ def main() -> None:
             ("status lookup", "bare JSON"),
             ("status lookup", "bare one-row read"),
             ("statement", "bare JSON"),
+            ("change feed", "bare JSON"),
         ):
             print(f"{case} / {ceiling}: {best[ceiling] / best[case]:.2f}")
         sa.create_engine(database_url(url)).dispose()

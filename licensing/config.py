@@ -145,7 +145,8 @@ SETTINGS = (
     Setting("WEBHOOKS_TIMEOUT", "15", "seconds a whole delivery attempt may take"),
     Setting("DELIVERIES_LOG_KEEP", "1000", "delivery attempts kept in each subscription's log"),
     Setting("DELIVERIES_POLL_MS", "250",
-            "milliseconds between two looks of the delivery process for new changes"),
+            "milliseconds between two looks of the delivery process for work (on PostgreSQL it "
+            "also wakes when a change is committed)"),
 )  # fmt: skip
 
 

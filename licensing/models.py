@@ -449,6 +449,8 @@ class Subscription(db.Model):
     logged: Mapped[int] = mapped_column(BigInteger)  # delivery attempts logged so far
     delivered: Mapped[int] = mapped_column(BigInteger)  # attempts answered 2xx, for the metrics
     failed: Mapped[int] = mapped_column(BigInteger)  # attempts that were not
+    # the webhook-id of a test delivery queued for the delivery process, until it is sent
+    test_id: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
     deleted_at: Mapped[datetime | None]

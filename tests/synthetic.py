@@ -31,6 +31,7 @@ from licensing.domain.replay import ROW_FIELDS
 from licensing.domain.status_changes import StatusChange
 from licensing.domain.timestamps import parse_utc
 from licensing.models import Licence
+from licensing.services.changes import build_changes
 from licensing.services.log_build import build_tree
 
 LICENCES = 1000
@@ -164,6 +165,9 @@ def fill(engine: sa.Engine, count: int, licences: int = LICENCES) -> str:
         connection.execute(
             sa.text("UPDATE audit_head SET seq = :seq, hash = :hash"), {"seq": count, "hash": head}
         )
-        if sa.inspect(connection).has_table("log_nodes"):  # a schema from before the tree has none
+        tables = sa.inspect(connection)
+        if tables.has_table("log_nodes"):  # a schema from before the tree has none
             build_tree(connection)
+        if tables.has_table("changes"):  # nor one from before the change feed
+            build_changes(connection, Policy())
     return head

@@ -108,7 +108,7 @@ assert done.status_code == 303, done.text[:800]
 
 # the verifier replays it: the register is still the fold of its trail
 with app.app_context():
-    report = verification.verify()
+    report = verification.verify(app.config["LICENSING_POLICY"])
     assert report.ok and report.events_checked == 4, report
 print("extend: offered and recorded by the API and the console, replayed")
 """

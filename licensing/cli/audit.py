@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from typing import Any, BinaryIO
 
 import click
+from flask import current_app
 from flask.cli import AppGroup
 
 from licensing.cli.arguments import INSTANT_FORMATS, jws_text, log_keys, require_schema, text_file
@@ -28,7 +29,7 @@ def verify_trail() -> None:
     """Walk the chain in the database and replay every licence's events against the register;
     exit 1 at the first event or licence that does not hold."""
     require_schema()
-    result = verification.verify()
+    result = verification.verify(current_app.config["LICENSING_POLICY"])
     head = f"seq {result.head['seq']} ({result.head['hash']})" if result.head else "empty"
     if result.ok:
         click.echo(f"ok: {result.events_checked} events hold; head {head}; the register matches")

@@ -26,7 +26,7 @@ from licensing.domain.policy import Policy
 from licensing.domain.timestamps import format_utc, parse_utc
 from licensing.fastpaths.single_read import SingleRead
 from licensing.models import ChainHead, Change
-from licensing.services.results import LicenceView, PublicLicenceView
+from licensing.services.results import PublicLicenceView
 from licensing.services.transaction import Write
 
 CHANGES: Table = Change.__table__  # type: ignore[assignment]
@@ -36,20 +36,23 @@ _ENCODER = msgspec.json.Encoder(order="sorted")
 
 def public_view(state: LicenceState, policy: Policy, at: Any) -> PublicLicenceView:
     """The public view of `state` on the legal day of the instant `at`: what /api/v1/status/<n>
-    showed right after the change made at `at`."""
-    return PublicLicenceView.of(LicenceView.of(state, policy.today(at)))
+    showed right after the change made at `at` (its lookup makes the view from the row alike)."""
+    return PublicLicenceView.of_row(state, policy.today(at))
+
+
+_VIEW_FIELDS = tuple(field.name for field in fields(PublicLicenceView))
 
 
 def view_record(view: PublicLicenceView) -> dict[str, Any]:
     """The public view as /api/v1/status/<number> writes it: instants and dates as ISO text."""
     record = {}
-    for field in fields(PublicLicenceView):
-        value = getattr(view, field.name)
+    for name in _VIEW_FIELDS:
+        value = getattr(view, name)
         if isinstance(value, datetime):
             value = format_utc(value)
         elif isinstance(value, date):
             value = value.isoformat()
-        record[field.name] = value
+        record[name] = value
     return record
 
 
@@ -91,6 +94,19 @@ def _row(item: dict[str, Any], after: LicenceState) -> dict[str, Any]:
     }
 
 
+def change_row(
+    seq: int,
+    event: LicenceEvent,
+    before: LicenceState | None,
+    after: LicenceState,
+    policy: Policy,
+) -> dict[str, Any] | None:
+    """The row the change feed keeps for the event `seq` (None when it keeps none): what the
+    write puts in, and what verification holds the table to."""
+    item = item_of(seq, event, before, after, policy)
+    return None if item is None else _row(item, after)
+
+
 def project(
     write: Write,
     policy: Policy,
@@ -100,9 +116,9 @@ def project(
     after: LicenceState,
 ) -> None:
     """Queue the feed item of the event just appended at `seq`, inside the same write."""
-    item = item_of(seq, event, before, after, policy)
-    if item is not None:
-        write.insert(CHANGES, _row(item, after))
+    row = change_row(seq, event, before, after, policy)
+    if row is not None:
+        write.insert(CHANGES, row)
 
 
 # --- reading the feed --------------------------------------------------------------------------
@@ -158,14 +174,14 @@ def page(
         parameters["licence"] = licence
     if region is not None:
         parameters["region"] = region
-    rows = _PAGES[(licence is not None, region is not None)].rows(**parameters)
-    items = [row.item for row in rows]
+    rows = _PAGES[(licence is not None, region is not None)].tuples(**parameters)
+    items = [item for _, _, item in rows]
     if len(items) == limit:
-        return FeedPage(items, rows[-1].seq)
+        return FeedPage(items, rows[-1][1])
     # a short page means nothing more up to the head it was read with: continue from there (an
     # empty page continues from where it began: a head read apart from it could be ahead of a
     # change committed meanwhile)
-    return FeedPage(items, max(rows[0].head, after) if rows else after)
+    return FeedPage(items, max(rows[0][0], after) if rows else after)
 
 
 def head_seq(session: Session) -> int:

@@ -40,7 +40,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, Table, func, select, text
+from sqlalchemy import Connection, Table, and_, func, or_, select, text
 from sqlalchemy.exc import SQLAlchemyError
 
 from licensing import clock
@@ -64,14 +64,12 @@ from licensing.domain.webhooks import (
     webhook_id,
 )
 from licensing.models import AuditEvent, Change, Delivery, Subscription, db
-from licensing.services.context import Actor
 from licensing.services.failures import ConcurrentChange
 from licensing.services.subscriptions import (
     SUBSCRIPTIONS,
     Resolver,
     SecretBox,
     follows_of_row,
-    get,
     resolve,
 )
 from licensing.services.transaction import Write, write_transaction
@@ -203,16 +201,17 @@ def signed_headers(secret: str, message_id: str, body: bytes) -> dict[str, str]:
 # --- the delivery log -----------------------------------------------------------------------
 
 
-def _log_attempts(
-    write: Write, subscription_id: str, logged: int, keep: int, attempts: list[_Attempt]
+def _log_rows(
+    subscription_id: str, logged: int, keep: int, attempts: list[_Attempt], log: _LogRows
 ) -> int:
-    """Queue the attempts into the subscription's ring of `keep` slots (attempt n in slot n
-    modulo keep; those a longer round pushes out of the ring are not written); the subscription's
-    new count of attempts logged."""
+    """Add the attempts to the subscription's ring of `keep` slots (attempt n in slot n modulo
+    keep; those a longer round pushes out of the ring are not written); the subscription's new
+    count of attempts logged."""
     first = max(0, len(attempts) - keep)
     for n, attempt in enumerate(attempts[first:], start=logged + first):
-        slot = n % keep
-        values = {
+        row = {
+            "subscription_id": subscription_id,
+            "slot": n % keep,
             "attempt": n + 1,
             "seq": attempt.seq,
             "webhook_id": attempt.message_id,
@@ -222,11 +221,22 @@ def _log_attempts(
             "duration_ms": attempt.answer.duration_ms,
             "error": attempt.answer.error,
         }
-        if logged > slot:  # an earlier round filled this slot
-            write.update(_DELIVERIES, {"subscription_id": subscription_id, "slot": slot}, values)
-        else:
-            write.insert(_DELIVERIES, {"subscription_id": subscription_id, "slot": slot, **values})
+        # an earlier round filled this slot: written over
+        (log.overwritten if logged > n % keep else log.new).append(row)
     return logged + len(attempts)
+
+
+@dataclass
+class _LogRows:
+    """The delivery log's rows a round writes: slots filled for the first time, slots written
+    over."""
+
+    new: list[dict[str, Any]] = field(default_factory=list)
+    overwritten: list[dict[str, Any]] = field(default_factory=list)
+
+    def queue(self, write: Write) -> None:
+        write.insert_rows(_DELIVERIES, self.new)
+        write.update_rows(_DELIVERIES, ("subscription_id", "slot"), self.overwritten)
 
 
 # --- a round --------------------------------------------------------------------------------
@@ -234,7 +244,7 @@ def _log_attempts(
 
 @dataclass(frozen=True)
 class _Attempt:
-    seq: int
+    seq: int  # 0 for a test delivery
     message_id: str
     outcome: str  # delivered, failed, gone, test
     answer: Answer
@@ -247,25 +257,39 @@ class Outcome:
     delivered: int = 0
     failed: int = 0
     detail: str = ""
+    tested: bool = False  # a queued test delivery was sent (whatever it gave)
 
 
 @dataclass
 class _Batch:
     """One subscription's part of a round: the changes it follows after its cursor (read before
-    any is sent), how far it read, and what sending them gave."""
+    any is sent), how far it read, its queued test delivery, and what sending them gave."""
 
     id: str
     url: str
     secret: str
     cursor: int  # as read: the write records only onto a subscription still there
     due: list[Any]  # (seq, item) of the changes it follows, oldest first
-    scanned: int  # the last seq read
+    scanned: int | None  # the last seq read; None when its changes were not due this round
+    test: tuple[str, bytes] | None = None  # the queued test's webhook-id and body
     attempts: list[_Attempt] = field(default_factory=list)
+    tested: _Attempt | None = None
+
+
+_TAKE = text(
+    "SELECT id FROM unnest(CAST(:ids AS text[])) AS id"
+    " WHERE pg_try_advisory_lock(:space, hashtext(id))"
+)
+_RELEASE = text(
+    "SELECT count(pg_advisory_unlock(:space, hashtext(id))) FROM unnest(CAST(:ids AS text[])) AS id"
+)
 
 
 class Claims:
     """Which subscriptions this process is serving (PostgreSQL: advisory locks on a connection of
-    its own, freed when the process ends however it ends; SQLite: one process, no locks)."""
+    its own, freed when the process ends however it ends; SQLite: one process, no locks). A round
+    takes and frees all of its subscriptions in one statement each: a lock apiece was a round
+    trip apiece, a tenth of a second a round with a hundred subscriptions."""
 
     def __init__(self) -> None:
         engine = db.engine
@@ -273,27 +297,40 @@ class Claims:
         if engine.dialect.name == "postgresql":
             self.connection = engine.connect().execution_options(isolation_level="AUTOCOMMIT")
 
-    def take(self, subscription_id: str) -> bool:
-        if self.connection is None:
-            return True
-        return bool(
+    def take(self, subscription_ids: list[str]) -> list[str]:
+        """Those of `subscription_ids` no other process serves, now this one's."""
+        if self.connection is None or not subscription_ids:
+            return list(subscription_ids)
+        taken = set(
             self.connection.execute(
-                text("SELECT pg_try_advisory_lock(:space, hashtext(:id))"),
-                {"space": _LOCK_SPACE, "id": subscription_id},
-            ).scalar()
+                _TAKE, {"space": _LOCK_SPACE, "ids": subscription_ids}
+            ).scalars()
         )
+        return [subscription_id for subscription_id in subscription_ids if subscription_id in taken]
 
-    def release(self, subscription_id: str) -> None:
-        if self.connection is not None:
-            self.connection.execute(
-                text("SELECT pg_advisory_unlock(:space, hashtext(:id))"),
-                {"space": _LOCK_SPACE, "id": subscription_id},
-            )
+    def release(self, subscription_ids: list[str]) -> None:
+        if self.connection is not None and subscription_ids:
+            self.connection.execute(_RELEASE, {"space": _LOCK_SPACE, "ids": subscription_ids})
 
     def close(self) -> None:
         if self.connection is not None:
             self.connection.close()
             self.connection = None
+
+
+def _changes_due(now: datetime) -> Any:
+    return and_(
+        Subscription.status == ACTIVE,
+        Subscription.deleted_at.is_(None),
+        (Subscription.next_attempt_at.is_(None)) | (Subscription.next_attempt_at <= now),
+    )
+
+
+def _work(now: datetime) -> Any:
+    """Subscriptions with something to send: changes due, or a test delivery queued (sent
+    whatever the subscription's status or retries, as a test of its endpoint)."""
+    queued = and_(Subscription.test_id.is_not(None), Subscription.deleted_at.is_(None))
+    return or_(_changes_due(now), queued)
 
 
 def deliver_round(
@@ -303,25 +340,20 @@ def deliver_round(
     send: Post | None = None,
     jitter: Callable[[], float] = random.random,
 ) -> list[Outcome]:
-    """One round: every due, active subscription that no other process serves, a batch each.
-    The batches are sent side by side (each in order, stopping at its first failure), and what
-    they gave is recorded in one write: the receivers' answers overlap, and the commits do not
-    add up (each would wait for the chain head and its own flush)."""
+    """One round: every subscription with work that no other process serves, a batch each. The
+    batches are sent side by side (each in order, stopping at its first failure), and what they
+    gave is recorded in one write: the receivers' answers overlap, and the commits do not add up
+    (each would wait for the chain head and its own flush)."""
     send = send or (lambda url, headers, body: post(url, headers, body, settings))
     now = clock.now()
-    is_due = (
-        Subscription.status == ACTIVE,
-        Subscription.deleted_at.is_(None),
-        (Subscription.next_attempt_at.is_(None)) | (Subscription.next_attempt_at <= now),
-    )
-    due = db.session.scalars(select(Subscription.id).where(*is_due)).all()
-    claimed = [subscription_id for subscription_id in due if claims.take(subscription_id)]
+    work = _work(now)
+    claimed = claims.take(list(db.session.scalars(select(Subscription.id).where(work))))
     try:
         # read again once claimed: a process that served one a moment ago has moved its cursor
         rows = (
             db.session.scalars(
                 select(Subscription)
-                .where(Subscription.id.in_(claimed), *is_due)
+                .where(Subscription.id.in_(claimed), work)
                 .order_by(Subscription.id)
                 .execution_options(populate_existing=True)
             ).all()
@@ -329,9 +361,10 @@ def deliver_round(
             else []
         )
         batches, outcomes = [], []
+        window = _Window(settings.batch)
         for row in rows:
             try:
-                batch = _batch(row, box, settings)
+                batch = _batch(row, box, window, now)
             except ValueError as error:  # its secret cannot be opened
                 _note(row.id, str(error))
                 outcomes.append(Outcome(row.id, detail=str(error)))
@@ -346,20 +379,37 @@ def deliver_round(
         return outcomes
     finally:
         db.session.rollback()
-        for subscription_id in claimed:
-            claims.release(subscription_id)
+        claims.release(claimed)
 
 
-def _batch(row: Subscription, box: SecretBox, settings: WebhookSettings) -> _Batch | None:
-    """The subscription's changes after its cursor, read a batch at a time; None when none."""
-    changes = db.session.execute(
-        select(_CHANGES.c.seq, _CHANGES.c.licence, _CHANGES.c.holder_bin, _CHANGES.c.region,
-               _CHANGES.c.action, _CHANGES.c.item)
-        .where(_CHANGES.c.seq > row.cursor)
-        .order_by(_CHANGES.c.seq)
-        .limit(settings.batch)
-    ).all()  # fmt: skip
-    if not changes:
+class _Window:
+    """The changes after a cursor, `batch` at a time, read once per cursor in a round: the
+    subscriptions of a register mostly stand at the same cursor, and one read serves them all."""
+
+    def __init__(self, batch: int) -> None:
+        self.batch = batch
+        self.read: dict[int, list[Any]] = {}
+
+    def after(self, cursor: int) -> list[Any]:
+        if cursor not in self.read:
+            self.read[cursor] = list(
+                db.session.execute(
+                    select(_CHANGES.c.seq, _CHANGES.c.licence, _CHANGES.c.holder_bin,
+                           _CHANGES.c.region, _CHANGES.c.action, _CHANGES.c.item)
+                    .where(_CHANGES.c.seq > cursor)
+                    .order_by(_CHANGES.c.seq)
+                    .limit(self.batch)
+                )
+            )  # fmt: skip
+        return self.read[cursor]
+
+
+def _batch(row: Subscription, box: SecretBox, window: _Window, now: datetime) -> _Batch | None:
+    """The subscription's changes after its cursor (when due) and its queued test; None when
+    there is neither."""
+    due = row.status == ACTIVE and (row.next_attempt_at is None or row.next_attempt_at <= now)
+    changes = window.after(row.cursor) if due else []
+    if not changes and row.test_id is None:
         return None
     follows, actions = follows_of_row(row), json.loads(row.actions)
     wanted = [
@@ -368,20 +418,25 @@ def _batch(row: Subscription, box: SecretBox, settings: WebhookSettings) -> _Bat
         if matches(follows, actions, ChangeFacts(change.licence, change.holder_bin,
                                                  change.region, change.action))
     ]  # fmt: skip
-    secret = box.open(row.id, row.secret) if wanted else ""
-    return _Batch(row.id, row.url, secret, row.cursor, wanted, changes[-1].seq)
+    test = None
+    if row.test_id is not None:
+        test = (row.test_id, payload("webhook.test", row.id, {"cursor": row.cursor}))
+    secret = box.open(row.id, row.secret) if wanted or test else ""
+    scanned = changes[-1].seq if changes else None
+    return _Batch(row.id, row.url, secret, row.cursor, wanted, scanned, test)
 
 
 def _send(batch: _Batch, send: Post) -> None:
-    """Post the batch's changes in order, up to the first that fails (in a sender thread: no
-    database here)."""
+    """Post the queued test, then the batch's changes in order up to the first that fails (in a
+    sender thread: no database here)."""
+    if batch.test is not None:
+        message_id, body = batch.test
+        answer = _attempt(send, batch, message_id, body)
+        batch.tested = _Attempt(0, message_id, "test" if answer.ok else "failed", answer,
+                                clock.now())  # fmt: skip
     for seq, item in batch.due:
         message_id = webhook_id(batch.id, seq)
-        body = change_payload(batch.id, item)
-        try:
-            answer = send(batch.url, signed_headers(batch.secret, message_id, body), body)
-        except Exception as error:  # a sender's own failure is the delivery's, never the round's
-            answer = Answer(None, 0, f"{type(error).__name__}: {error}"[:MAX_ERROR])
+        answer = _attempt(send, batch, message_id, change_payload(batch.id, item))
         outcome = "delivered" if answer.ok else "gone" if answer.status == 410 else "failed"
         batch.attempts.append(_Attempt(seq, message_id, outcome, answer, clock.now()))
         if not answer.ok:
@@ -389,44 +444,60 @@ def _send(batch: _Batch, send: Post) -> None:
             return
 
 
+def _attempt(send: Post, batch: _Batch, message_id: str, body: bytes) -> Answer:
+    try:
+        return send(batch.url, signed_headers(batch.secret, message_id, body), body)
+    except Exception as error:  # a sender's own failure is the delivery's, never the round's
+        return Answer(None, 0, f"{type(error).__name__}: {error}"[:MAX_ERROR])
+
+
 def _record(
     batches: list[_Batch], settings: WebhookSettings, jitter: Callable[[], float]
 ) -> list[Outcome]:
     """Each batch's attempts and where its subscription stands now, in one write. A subscription
     paused, redelivered or deleted since it was read is left as it now is (its attempts are still
-    logged): the head's lock, taken first, keeps it so until commit."""
-    outcomes = []
+    logged): the head's lock, taken first, keeps it so until commit. The rows go as a few
+    statements whatever their number (Write.insert_rows, update_rows): a statement per row, or
+    one folding them all, was built and compiled again for each new number of rows, seconds a
+    round."""
+    outcomes, log_rows, moved = [], _LogRows(), []
     with write_transaction() as write:
         rows = {
             row.id: row
             for row in write.session.execute(
                 select(Subscription.id, Subscription.cursor, Subscription.status,
                        Subscription.attempts, Subscription.logged, Subscription.delivered,
-                       Subscription.failed, Subscription.deleted_at)
+                       Subscription.failed, Subscription.deleted_at, Subscription.test_id)
                 .where(Subscription.id.in_([batch.id for batch in batches]))
             )
         }  # fmt: skip
         for batch in batches:
             row = rows[batch.id]
+            tested = [batch.tested] if batch.tested is not None else []
             values: dict[str, Any] = {
-                "logged": _log_attempts(write, batch.id, row.logged, settings.log_keep,
-                                        batch.attempts),
+                "id": batch.id,
+                "logged": _log_rows(batch.id, row.logged, settings.log_keep,
+                                    tested + batch.attempts, log_rows),
                 "updated_at": write.now,
             }  # fmt: skip
             still = row.cursor == batch.cursor and row.status == ACTIVE and row.deleted_at is None
-            if still:
-                values.update(_moved(batch, row, settings, jitter, write.now))
-            write.update(SUBSCRIPTIONS, {"id": batch.id}, values)
+            if still and batch.scanned is not None:
+                values.update(_moved(batch, batch.scanned, row, settings, jitter, write.now))
+            if batch.test is not None and row.test_id == batch.test[0]:
+                values["test_id"] = None
+            moved.append(values)
             delivered = sum(1 for a in batch.attempts if a.answer.ok)
             failed = len(batch.attempts) - delivered
             last = batch.attempts[-1].answer.error if failed else ""
-            outcomes.append(Outcome(batch.id, delivered, failed, last or ""))
+            outcomes.append(Outcome(batch.id, delivered, failed, last or "", bool(tested)))
+        log_rows.queue(write)
+        write.update_rows(SUBSCRIPTIONS, ("id",), moved)
     return outcomes
 
 
 def _moved(
-    batch: _Batch, row: Any, settings: WebhookSettings, jitter: Callable[[], float],
-    now: datetime,
+    batch: _Batch, scanned: int, row: Any, settings: WebhookSettings,
+    jitter: Callable[[], float], now: datetime,
 ) -> dict[str, Any]:  # fmt: skip
     """The subscription after its batch: the cursor past everything delivered or not followed,
     up to the first failure; the retry of that one scheduled."""
@@ -436,7 +507,7 @@ def _moved(
         values["last_delivered_at"] = delivered[-1].at
     failure = batch.attempts[-1] if batch.attempts and not batch.attempts[-1].answer.ok else None
     if failure is None:
-        values.update(cursor=batch.scanned, attempts=0, next_attempt_at=None, last_error=None)
+        values.update(cursor=scanned, attempts=0, next_attempt_at=None, last_error=None)
         return values
     attempts = (0 if delivered else row.attempts) + 1
     wait = next_wait(attempts, settings.schedule, failure.answer.retry_after, jitter())
@@ -460,6 +531,40 @@ def _note(subscription_id: str, error: str) -> None:
         pass
 
 
+CHANNEL = "licensing_changes"  # notified by the database on every change written (0010)
+
+
+class Wake:
+    """How the process waits between rounds that found nothing to do. On PostgreSQL it listens
+    on CHANNEL, which a trigger on the change feed's table notifies when a change is committed:
+    a round starts the moment there is something to send, rather than at the next look. It
+    still looks every `poll` seconds, for what no change announces: retries coming due,
+    redeliveries, resumed subscriptions and queued tests. On SQLite it looks every `poll`."""
+
+    def __init__(self, poll: float, stop: threading.Event) -> None:
+        self.poll, self.stop = poll, stop
+        self.connection: Connection | None = None
+        if db.engine.dialect.name == "postgresql":
+            self.connection = db.engine.connect().execution_options(isolation_level="AUTOCOMMIT")
+            self.connection.execute(text(f"LISTEN {CHANNEL}"))
+
+    def wait(self) -> None:
+        """Until a change is committed, `poll` seconds pass, or the process is stopped."""
+        if self.connection is None:
+            self.stop.wait(self.poll)
+            return
+        listening = self.connection.connection.driver_connection
+        for _ in listening.notifies(timeout=self.poll, stop_after=1):  # type: ignore[union-attr]
+            pass
+        for _ in listening.notifies(timeout=0):  # type: ignore[union-attr]
+            pass  # those of the same moment: one round serves them all
+
+    def close(self) -> None:
+        if self.connection is not None:
+            self.connection.close()
+            self.connection = None
+
+
 def run(
     box: SecretBox,
     settings: WebhookSettings,
@@ -468,7 +573,7 @@ def run(
     on_round: Callable[[list[Outcome]], None] | None = None,
 ) -> None:
     """Rounds until `stop` is set; a round that found work is followed at once by the next."""
-    claims = Claims()
+    claims, wake = Claims(), None
     try:
         while not stop.is_set():
             try:
@@ -482,36 +587,27 @@ def run(
                 db.session.remove()
             if on_round is not None:
                 on_round(outcomes)
-            if not any(o.delivered or o.failed for o in outcomes):
-                stop.wait(settings.poll)
+            if not any(o.delivered or o.failed or o.tested for o in outcomes):
+                wake = _waited(wake, settings.poll, stop)
     finally:
         claims.close()
+        if wake is not None:
+            wake.close()
 
 
-# --- a test delivery --------------------------------------------------------------------------
-
-
-def send_test(app: Any, actor: Actor, subscription_id: str) -> dict[str, Any]:
-    """Send a signed `webhook.test` delivery to the subscription's endpoint now; logged, and
-    changing nothing of its cursor or retries."""
-    view = get(actor, subscription_id)
-    settings: WebhookSettings = app.config["LICENSING_WEBHOOKS"]
-    row = db.session.get(Subscription, view.id)
-    assert row is not None
-    secret = secret_box(app).open(row.id, row.secret)
-    message_id = f"{row.id}-test-{int(time.time() * 1000)}"
-    body = payload("webhook.test", row.id, {"cursor": row.cursor})
-    db.session.commit()
-    answer = post(row.url, signed_headers(secret, message_id, body), body, settings)
-    attempt = _Attempt(0, message_id, "test" if answer.ok else "failed", answer, clock.now())
-    with write_transaction() as write:
-        logged = write.session.scalar(select(Subscription.logged).where(Subscription.id == view.id))
-        assert logged is not None
-        count = _log_attempts(write, view.id, logged, settings.log_keep, [attempt])
-        write.update(SUBSCRIPTIONS, {"id": view.id}, {"logged": count})
-    return {"attempt": count, "seq": 0, "webhook_id": message_id, "at": attempt.at,
-            "outcome": attempt.outcome, "status": answer.status,
-            "duration_ms": answer.duration_ms, "error": answer.error}  # fmt: skip
+def _waited(wake: Wake | None, poll: float, stop: threading.Event) -> Wake | None:
+    """Wait for the next round; the Wake to wait with next time (None: make one again, after
+    the database went away)."""
+    try:
+        wake = wake or Wake(poll, stop)
+        wake.wait()
+        return wake
+    except Exception:  # the database away for a moment, as in a round
+        log.exception("listening for changes failed")
+        if wake is not None:
+            wake.close()
+        stop.wait(poll)
+        return None
 
 
 # --- health, for the metrics --------------------------------------------------------------------

@@ -1,5 +1,7 @@
 """Webhook subscriptions: made by a subscriber, a miner (for its own BIN) or a regulator, seen by
-their owner (a regulator sees all), paused and resumed by regulators.
+their owner (a regulator sees all), paused and resumed by regulators. A subscriber's or a
+regulator's subscriptions are its token's; a miner's are its BIN's, seen and managed by every
+token of that BIN (a miner rotating its token keeps its subscriptions).
 
 The signing secret must be usable to sign every delivery, so it cannot be kept only as a hash: it
 is kept encrypted (AES-256-GCM, the subscription's id bound in as associated data) under a key
@@ -14,20 +16,22 @@ import os
 import secrets
 import socket
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, replace
 from datetime import datetime
+from types import SimpleNamespace
 from typing import Any
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
-from sqlalchemy import Table, func, select
+from sqlalchemy import Table, and_, func, select
 
 from licensing.domain.chain import canonical_json
 from licensing.domain.errors import InvalidFields
 from licensing.domain.lifecycle import ACTIONS
 from licensing.domain.roles import MINER, REGULATOR
+from licensing.domain.timestamps import format_utc, parse_utc
 from licensing.domain.webhooks import (
     ACTIVE,
     DISABLED,
@@ -44,8 +48,9 @@ from licensing.domain.webhooks import (
     within_holder,
 )
 from licensing.models import ApiToken, Delivery, Licence, Subscription, db
+from licensing.services import idempotency
 from licensing.services.changes import head_seq
-from licensing.services.context import Actor
+from licensing.services.context import Actor, Context
 from licensing.services.listing import newest_first, paginate
 from licensing.services.results import Page, Slice
 from licensing.services.transaction import write_transaction
@@ -129,11 +134,37 @@ class SubscriptionView:
             lag=max(0, head - row.cursor),
         )
 
+    def to_record(self) -> dict[str, Any]:
+        record = asdict(self)
+        for name in _TIMES:
+            record[name] = record[name] and format_utc(record[name])
+        return record
+
+    @classmethod
+    def from_record(cls, record: dict[str, Any]) -> SubscriptionView:
+        values = dict(record)
+        for name in _TIMES:
+            values[name] = values[name] and parse_utc(values[name])
+        return cls(**values)
+
+
+_TIMES = ("created_at", "updated_at", "next_attempt_at", "last_delivered_at")
+
 
 @dataclass(frozen=True)
 class Created:
     subscription: SubscriptionView
-    secret: str  # shown once
+    secret: str  # shown once (and again to a repeat under the same Idempotency-Key)
+    replayed: bool = False
+
+
+@dataclass(frozen=True)
+class NewSubscription:
+    """What a subscription request asks for: what makes two requests the same."""
+
+    url: str
+    follows: Any
+    actions: list[str]
 
 
 def follows_of_row(row: Subscription) -> Follows:
@@ -165,7 +196,7 @@ def _is_literal(host: str) -> bool:
 
 
 def create(
-    actor: Actor,
+    ctx: Context,
     box: SecretBox,
     settings: WebhookSettings,
     url: str,
@@ -173,7 +204,10 @@ def create(
     actions: Sequence[str] | None = None,
     resolver: Resolver | None = None,
 ) -> Created:
-    """A new subscription of `actor`'s token, following from the trail's head on."""
+    """A new subscription of `ctx.actor`'s token (a miner's: of its BIN), following from the
+    trail's head on. A repeat under the same Idempotency-Key gets the first answer, its secret
+    included, and makes nothing."""
+    actor = ctx.actor
     resolver = resolver or resolve
     actions = list(dict.fromkeys(actions)) if actions is not None else list(ACTIONS)
     chosen, errors = follows_of(follows)
@@ -184,45 +218,56 @@ def create(
         raise InvalidFields(errors)
     assert chosen is not None and actor.token_id is not None
     _check_follows(actor, chosen)
+    request_fingerprint = idempotency.fingerprint(
+        "subscribe", None, NewSubscription(url, follows, actions)
+    )
     subscription_id = "sub_" + secrets.token_hex(8)
     secret = new_secret(secrets.token_bytes(32))
     with write_transaction() as write:
-        kept = write.session.scalar(
-            select(func.count())
-            .select_from(Subscription)
-            .where(Subscription.token_id == actor.token_id, Subscription.deleted_at.is_(None))
-        )
-        if kept >= settings.per_token:
+        if (kept := idempotency.replay_record(write, ctx, request_fingerprint)) is not None:
+            view = SubscriptionView.from_record(kept)
+            sealed = write.session.scalar(
+                select(Subscription.secret).where(Subscription.id == view.id)
+            )
+            assert sealed is not None
+            return Created(view, box.open(view.id, sealed), replayed=True)
+        kept_now = write.session.scalar(
+            select(func.count()).select_from(Subscription).join(ApiToken)
+            .where(_owned_by(actor), Subscription.deleted_at.is_(None))
+        )  # fmt: skip
+        if kept_now >= settings.per_token:
+            owner = "This BIN's tokens keep" if actor.role == MINER else "This token keeps"
             raise InvalidFields(
-                {"url": [f"This token keeps {kept} subscriptions, the most it may "
+                {"url": [f"{owner} {kept_now} subscriptions, the most it may "
                          f"(LICENSING_SUBSCRIPTIONS_PER_TOKEN); delete one first."]}
             )  # fmt: skip
         value = chosen.as_record()[chosen.kind]
-        write.insert(
-            SUBSCRIPTIONS,
-            {
-                "id": subscription_id,
-                "token_id": actor.token_id,
-                "url": url,
-                "follows": chosen.kind,
-                "follows_value": None if chosen.value is None else canonical_json(value),
-                "actions": canonical_json(actions),
-                "secret": box.seal(subscription_id, secret),
-                "status": ACTIVE,
-                "cursor": write.head.seq,
-                "attempts": 0,
-                "next_attempt_at": None,
-                "last_error": None,
-                "last_delivered_at": None,
-                "logged": 0,
-                "delivered": 0,
-                "failed": 0,
-                "created_at": write.now,
-                "updated_at": write.now,
-                "deleted_at": None,
-            },
-        )
-    return Created(get(actor, subscription_id), secret)
+        row = {
+            "id": subscription_id,
+            "token_id": actor.token_id,
+            "url": url,
+            "follows": chosen.kind,
+            "follows_value": None if chosen.value is None else canonical_json(value),
+            "actions": canonical_json(actions),
+            "secret": box.seal(subscription_id, secret),
+            "status": ACTIVE,
+            "cursor": write.head.seq,
+            "attempts": 0,
+            "next_attempt_at": None,
+            "last_error": None,
+            "last_delivered_at": None,
+            "logged": 0,
+            "delivered": 0,
+            "failed": 0,
+            "test_id": None,
+            "created_at": write.now,
+            "updated_at": write.now,
+            "deleted_at": None,
+        }
+        write.insert(SUBSCRIPTIONS, row)
+        view = SubscriptionView.of(SimpleNamespace(**row), actor.name, write.head.seq)  # type: ignore[arg-type]
+        idempotency.remember_record(write, ctx, request_fingerprint, view.to_record())
+    return Created(view, secret)
 
 
 def _check_follows(actor: Actor, follows: Follows) -> None:
@@ -250,12 +295,20 @@ def _check_follows(actor: Actor, follows: Follows) -> None:
             )
 
 
+def _owned_by(actor: Actor) -> Any:
+    """The subscriptions that are `actor`'s (joined to their tokens): a miner's are its BIN's,
+    made by any of its tokens; anyone else's are its token's."""
+    if actor.role == MINER:
+        return and_(ApiToken.role == MINER, ApiToken.holder_bin == actor.holder_bin)
+    return Subscription.token_id == actor.token_id
+
+
 def _visible(actor: Actor) -> Any:
     query = (
         select(Subscription, ApiToken.name).join(ApiToken).where(Subscription.deleted_at.is_(None))
     )
     if actor.role != REGULATOR:
-        query = query.where(Subscription.token_id == actor.token_id)
+        query = query.where(_owned_by(actor))
     return query
 
 
@@ -307,28 +360,66 @@ def set_status(actor: Actor, subscription_id: str, status: str) -> SubscriptionV
     return get(actor, subscription_id)
 
 
-def redeliver(actor: Actor, subscription_id: str, from_seq: int) -> SubscriptionView:
+def redeliver(ctx: Context, subscription_id: str, from_seq: int) -> Redelivered:
     """Deliver again every matching change from `from_seq` on: the cursor moves back to just
-    before it and the subscription is active again (a failing or disabled one resumes)."""
-    view = get(actor, subscription_id)
+    before it and the subscription is active again (a failing or disabled one resumes). A repeat
+    under the same Idempotency-Key gets the first answer and moves nothing again."""
+    view = get(ctx.actor, subscription_id)
+    request_fingerprint = idempotency.fingerprint("redeliver", view.id, _Redelivery(from_seq))
     with write_transaction() as write:
+        if (kept := idempotency.replay_record(write, ctx, request_fingerprint)) is not None:
+            return Redelivered(SubscriptionView.from_record(kept), replayed=True)
         if from_seq > write.head.seq + 1:
             raise InvalidFields(
                 {"from_seq": [f"The trail ends at seq {write.head.seq}: give at most "
                               f"{write.head.seq + 1}."]}
             )  # fmt: skip
-        write.update(
-            SUBSCRIPTIONS,
-            {"id": view.id},
-            {
-                "cursor": from_seq - 1,
-                "status": ACTIVE,
-                "attempts": 0,
-                "next_attempt_at": None,
-                "updated_at": write.now,
-            },
+        moved = {
+            "cursor": from_seq - 1,
+            "status": ACTIVE,
+            "attempts": 0,
+            "next_attempt_at": None,
+            "updated_at": write.now,
+        }
+        write.update(SUBSCRIPTIONS, {"id": view.id}, moved)
+        after = replace(view, **moved, lag=max(0, write.head.seq - moved["cursor"]))
+        idempotency.remember_record(write, ctx, request_fingerprint, after.to_record())
+    return Redelivered(after)
+
+
+@dataclass(frozen=True)
+class _Redelivery:
+    from_seq: int
+
+
+@dataclass(frozen=True)
+class Redelivered:
+    subscription: SubscriptionView
+    replayed: bool = False
+
+
+@dataclass(frozen=True)
+class QueuedTest:
+    subscription: str
+    webhook_id: str
+    outcome: str = "queued"
+
+
+def queue_test(actor: Actor, subscription_id: str) -> QueuedTest:
+    """Queue a signed `webhook.test` delivery to the subscription's endpoint, for the delivery
+    process to send (whatever the subscription's status or retries); its outcome appears in the
+    delivery log under the webhook-id returned. Changes nothing of its cursor or retries. A test
+    already queued and not yet sent is the one returned: a second is not queued."""
+    view = get(actor, subscription_id)
+    with write_transaction() as write:
+        queued = write.session.scalar(
+            select(Subscription.test_id).where(Subscription.id == view.id)
         )
-    return get(actor, subscription_id)
+        if queued is not None:
+            return QueuedTest(view.id, queued)
+        message_id = f"{view.id}-test-{int(write.now.timestamp() * 1000)}"
+        write.update(SUBSCRIPTIONS, {"id": view.id}, {"test_id": message_id})
+    return QueuedTest(view.id, message_id)
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -56,6 +56,16 @@ class _Change:
     values: tuple[Any, ...]  # the columns' values, then the keys'
 
 
+@dataclass(frozen=True)
+class _Rows:
+    """Many one-row changes of one shape, sent as one executemany: for writes of a number of rows
+    that varies from write to write (a round of deliveries), whose statement must not be built
+    and compiled anew for each number, as a fold of one-row changes would be."""
+
+    shape: _Shape
+    rows: tuple[tuple[Any, ...], ...]  # per row: the columns' values, then the keys'
+
+
 _TABLE: Table = ChainHead.__table__  # type: ignore[assignment]
 _COMMITS = itertools.count(1)
 _last_commit = 0
@@ -101,7 +111,7 @@ class Write:
     now: datetime  # the instant of this write, never before the chain head's
     locked: Row[Any] | None = None  # what `lock` found with the head (None: nothing, or no lock)
     actions: list[str] = field(default_factory=list)  # of the events appended, for the metrics
-    changes: list[_Change] = field(default_factory=list)
+    changes: list[_Change | _Rows] = field(default_factory=list)
 
     # The one way a write changes a row. Queued changes run at commit, in order: on PostgreSQL
     # as one statement (one round trip while the head is locked). Each must change exactly one
@@ -117,6 +127,34 @@ class Write:
         them: a row that moved on matches none)."""
         shape = _Shape(table, tuple(values), tuple(keys))
         self.changes.append(_Change(shape, (*values.values(), *keys.values())))
+
+    def insert_rows(self, table: Table, rows: Sequence[Mapping[str, Any]]) -> None:
+        """Queue the INSERT of every row of `rows`, all of the same columns, in one statement
+        whatever their number."""
+        for shape, values in _grouped(table, rows, ()):
+            self.changes.append(_Rows(shape, values))
+
+    def update_rows(
+        self, table: Table, keys: Sequence[str], rows: Sequence[Mapping[str, Any]]
+    ) -> None:
+        """Queue the UPDATE of one row per entry of `rows`: its `keys` columns name the row, the
+        others are its new values. Entries that set the same columns go in one statement whatever
+        their number; each must change exactly one row, as with `update`."""
+        for shape, values in _grouped(table, rows, tuple(keys)):
+            self.changes.append(_Rows(shape, values))
+
+
+def _grouped(
+    table: Table, rows: Sequence[Mapping[str, Any]], keys: tuple[str, ...]
+) -> Iterator[tuple[_Shape, tuple[tuple[Any, ...], ...]]]:
+    """The rows by the columns they set, in the order each set first appears."""
+    groups: dict[tuple[str, ...], list[tuple[Any, ...]]] = {}
+    for row in rows:
+        columns = tuple(name for name in row if name not in keys)
+        values = (*(row[name] for name in columns), *(row[key] for key in keys))
+        groups.setdefault(columns, []).append(values)
+    for columns, values in groups.items():
+        yield _Shape(table, columns, keys or None), tuple(values)
 
 
 @contextmanager
@@ -192,42 +230,73 @@ def write_transaction(
         raise
 
 
-def _apply(session: Session, changes: list[_Change], folded: bool) -> None:
-    """Run the queued changes, each of which must change exactly one row."""
+def _apply(session: Session, changes: list[_Change | _Rows], folded: bool) -> None:
+    """Run the queued changes, in order, each of which must change exactly one row: one-row
+    changes (a run of them folded into one statement on PostgreSQL), and rows of one shape as
+    one executemany each."""
+    run: list[_Change] = []
+    for change in changes:
+        if isinstance(change, _Change):
+            run.append(change)
+            continue
+        _apply_singles(session, run, folded)
+        run = []
+        _apply_rows(session, change)
+    _apply_singles(session, run, folded)
+
+
+def _apply_rows(session: Session, change: _Rows) -> None:
+    names = _names(change.shape, None)
+    parameters = [dict(zip(names, row, strict=True)) for row in change.rows]
+    result = session.execute(_statement(change.shape, None), parameters)
+    if change.shape.keys is None:
+        return  # an INSERT adds every row or fails (batched, it reports no count)
+    if result.rowcount != len(change.rows):  # type: ignore[attr-defined]
+        counted = result.rowcount  # type: ignore[attr-defined]
+        raise StaleDataError(f"expected {len(change.rows)} rows changed, got {counted}")
+
+
+def _apply_singles(session: Session, changes: list[_Change], folded: bool) -> None:
     if not changes:
         return
-    parameters = {
-        name: value
+    parameters = [
+        dict(zip(_names(change.shape, n), change.values, strict=True))
         for n, change in enumerate(changes)
-        for name, value in zip(_names(change.shape, n), change.values, strict=True)
-    }
+    ]
     shapes = tuple(change.shape for change in changes)
     if folded:
-        changed = list(session.execute(_folded(shapes), parameters).one())
+        every = {name: value for own in parameters for name, value in own.items()}
+        changed = list(session.execute(_folded(shapes), every).one())
     else:
+        # each statement with its own parameters only, so that it is keyed (and compiled) the
+        # same in every write it is part of
         changed = [
-            session.execute(_statement(shape, n), parameters).rowcount  # type: ignore[attr-defined]
-            for n, shape in enumerate(shapes)
+            session.execute(_statement(shape, n), own).rowcount  # type: ignore[attr-defined]
+            for n, (shape, own) in enumerate(zip(shapes, parameters, strict=True))
         ]
     if any(count != 1 for count in changed):
         raise StaleDataError(f"expected one row changed by each statement, got {changed}")
 
 
 @cache
-def _names(shape: _Shape, n: int) -> tuple[str, ...]:
-    """The parameters of the statement of `shape` at place `n`, in the order of its values."""
+def _names(shape: _Shape, n: int | None) -> tuple[str, ...]:
+    """The parameters of the statement of `shape` at place `n` (None: of rows sent as one
+    executemany), in the order of its values."""
+    prefix = "" if n is None else f"c{n}_"
     return tuple(
-        f"c{n}_{name}" for name in (*shape.columns, *(f"{key}_was" for key in shape.keys or ()))
+        f"{prefix}{name}" for name in (*shape.columns, *(f"{key}_was" for key in shape.keys or ()))
     )
 
 
 @cache
-def _statement(shape: _Shape, n: int) -> Insert | Update:
-    """The statement of `shape` at place `n` of a write, built once."""
+def _statement(shape: _Shape, n: int | None) -> Insert | Update:
+    """The statement of `shape` at place `n` of a write (None: of rows sent as one
+    executemany), built once."""
     columns = shape.table.c
+    prefix = "" if n is None else f"c{n}_"
 
     def parameter(name: str, column: str) -> Any:
-        return bindparam(f"c{n}_{name}", type_=columns[column].type)
+        return bindparam(f"{prefix}{name}", type_=columns[column].type)
 
     values = {column: parameter(column, column) for column in shape.columns}
     if shape.keys is None:

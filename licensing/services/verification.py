@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import shutil
 import tempfile
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, BinaryIO
@@ -15,14 +15,16 @@ from sqlalchemy import Connection, LargeBinary, Select, cast, func, literal, sel
 
 from licensing.domain import checkpoints, log_proofs, merkle, notes
 from licensing.domain.chain import GENESIS
-from licensing.domain.decider import LicenceState
+from licensing.domain.decider import LicenceEvent, LicenceState
 from licensing.domain.log_proofs import LogKeys
+from licensing.domain.policy import Policy
 from licensing.domain.replay import ROW_FIELDS, RegisterReplay, ReplayRefused
 from licensing.domain.replay import differences as row_differences
 from licensing.domain.trail import Finding, TrailCheck
+from licensing.fastpaths.feed_items import FeedRows
 from licensing.fastpaths.trail_parallel import check_export
 from licensing.fastpaths.trail_walk import FastTrailCheck
-from licensing.models import AuditEvent, ChainHead, Licence, LogNode, db
+from licensing.models import AuditEvent, ChainHead, Change, Licence, LogNode, db
 from licensing.services.audit_trail import COLUMNS, ROWS_PER_FETCH
 
 # PostgreSQL streams the walk in chunks of this many rows while the last chunk is checked
@@ -45,17 +47,19 @@ class _Disagreement:
     problem: str
 
 
-def verify() -> Verification:
+def verify(policy: Policy) -> Verification:
     """Walk the whole chain: every line's hash, every link, every column against its line, the
     head row against the last event; in the same walk, the Merkle tree recomputed from the
-    events against every stored hash; then every licences row against the replay of its
-    events."""
+    events against every stored hash, and every change feed row against the public projection
+    of its event (under `policy`, whose legal day gives each change its standing); then every
+    licences row against the replay of its events."""
     walk = FastTrailCheck()
     register = RegisterReplay()
+    feed = _FeedCheck(policy)
     refused: ReplayRefused | None = None
-    # one snapshot for the events, the head row and the licences, or a write landing in between
-    # would look like a cut tail or a row ahead of its events (SQLite's transactions are
-    # snapshots already)
+    # one snapshot for the events, the feed, the head row and the licences, or a write landing
+    # in between would look like a cut tail or a row ahead of its events (SQLite's transactions
+    # are snapshots already)
     with db.engine.connect() as connection:
         if connection.dialect.name == "postgresql":
             connection.execution_options(isolation_level="REPEATABLE READ")
@@ -65,17 +69,20 @@ def verify() -> Verification:
         ).one_or_none()
         with _tree_rows(connection) as tree_rows:
             tree = _TreeWalk(tree_rows)
-            apply, grow = register.apply, tree.grow
+            apply, grow, licences = register.apply, tree.grow, register.licences
             for event in walk.feed_stored(
-                _stored_events(connection), typed=connection.dialect.name == "postgresql"
+                feed.kept(_stored_events(connection)), typed=connection.dialect.name == "postgresql"
             ):
                 grow(event.seq, event.hash)
                 if refused is None:
+                    before = licences.get(event.licence)
                     try:
-                        apply(event.seq, event.licence, event.action, event.from_, event.to,
-                              event.at, event.data)  # fmt: skip
+                        done = apply(event.seq, event.licence, event.action, event.from_,
+                                     event.to, event.at, event.data)  # fmt: skip
                     except ReplayRefused as error:
                         refused = error  # the chain is still walked to its end
+                        continue
+                    feed.check(event.seq, done, before, licences[event.licence])
             if walk.finding is None:
                 last = (walk.head.seq, walk.head.hash) if walk.head else (0, GENESIS)
                 if head is None or tuple(head[:2]) != last:
@@ -85,7 +92,82 @@ def verify() -> Verification:
         disagreement = None
         if walk.finding is None and refused is None:
             disagreement = _register_disagreement(connection, register.licences)
-    return _verification(walk, refused, disagreement)
+        if walk.finding is None and refused is None and feed.finding is None:
+            feed.count(connection)
+    return _verification(walk, refused, disagreement, feed.finding, feed.licence)
+
+
+class _FeedCheck:
+    """The change feed's rows held to the public projection of the events, as the chain is
+    walked: each event's expected row (the one services/changes.change_row makes for the write,
+    made here by its fast path, fastpaths/feed_items.py) against the row the feed keeps for its
+    seq, joined to the event in the walk's one read."""
+
+    def __init__(self, policy: Policy) -> None:
+        self.expected = FeedRows(policy).row
+        self.finding: Finding | None = None
+        self.licence: str | None = None  # the finding's
+        self.rows = 0  # rows of the feed met on the walk
+        self._kept: tuple[Any, ...] = ()
+
+    def kept(self, rows: Iterable[Sequence[Any]]) -> Iterator[Sequence[Any]]:
+        """The walk's rows without the feed's columns (the last five), which are kept aside for
+        the event the walk yields next: it yields each row's event before it reads on."""
+        for row in rows:
+            self._kept = (row[1], *row[-_FEED_WIDTH:])
+            yield row[:-_FEED_WIDTH]
+
+    def check(
+        self, seq: int, event: LicenceEvent, before: LicenceState | None, after: LicenceState
+    ) -> None:
+        if self.finding is not None:
+            return
+        kept_seq, *stored = self._kept
+        if kept_seq != seq:  # the walk judged the row on its own and made the event anew
+            stored = [None] * _FEED_WIDTH
+        if stored[-1] is not None:
+            self.rows += 1
+        expected = self.expected(seq, event, before, after)
+        if expected is None and stored[-1] is None:
+            return
+        if expected is None:
+            problem = (
+                f"the change feed has an item for seq {seq}, whose event the public does not see"
+            )
+        elif stored[-1] is None:
+            problem = (
+                f"the change feed has no item for seq {seq}, whose event changed the public view"
+            )
+        else:
+            wrong = [name for name, want, value in zip(_FEED_COLUMNS, expected, stored, strict=True)
+                     if want != value]  # fmt: skip
+            if not wrong:
+                return
+            problem = (
+                f"the change feed's row for seq {seq} is not the public projection of its event "
+                f"({', '.join(wrong)} differ)"
+            )
+        self.finding = Finding(None, seq, problem)
+        self.licence = event.licence
+
+    def count(self, connection: Connection) -> None:
+        """Rows of the feed that no event of the walk met (a row for a seq past the trail)."""
+        rows = connection.execute(select(func.count()).select_from(Change)).scalar_one()
+        if rows != self.rows:
+            extra = rows - self.rows
+            first = connection.execute(
+                select(Change.seq, Change.licence)
+                .where(Change.seq.not_in(select(AuditEvent.seq)))
+                .order_by(Change.seq)
+                .limit(1)
+            ).one()
+            rows_word = "row" if extra == 1 else "rows"
+            problem = f"the change feed has {extra} {rows_word} for no event of the trail"
+            self.finding, self.licence = Finding(None, first.seq, problem), first.licence
+
+
+_FEED_COLUMNS = ("licence", "region", "holder_bin", "action", "item")
+_FEED_WIDTH = len(_FEED_COLUMNS)
 
 
 def verify_export(
@@ -153,12 +235,19 @@ def _root_finding(export: BinaryIO, heads: Sequence[notes.Checkpoint]) -> Findin
 
 
 def _stored_events(connection: Connection) -> Iterator[Sequence[Any]]:
-    """Every event as stored, oldest first: the line as UTF-8 bytes, then its columns."""
+    """Every event as stored, oldest first: the line as UTF-8 bytes, then its columns, then the
+    change feed's row for its seq (null columns where the feed has none)."""
     if connection.dialect.name == "postgresql":
         line = type_coerce(func.convert_to(AuditEvent.line, literal("UTF8")), LargeBinary)
     else:
         line = cast(AuditEvent.line, LargeBinary)
-    return _streamed(connection, select(line, *COLUMNS.values()).order_by(AuditEvent.seq))
+    feed = [Change.__table__.c[name] for name in _FEED_COLUMNS]
+    query = (
+        select(line, *COLUMNS.values(), *feed)
+        .join_from(AuditEvent, Change, Change.seq == AuditEvent.seq, isouter=True)
+        .order_by(AuditEvent.seq)
+    )
+    return _streamed(connection, query)
 
 
 _TREE_ROWS = select(LogNode.leaf, LogNode.hashes).order_by(LogNode.leaf)
@@ -245,10 +334,15 @@ def _streamed(connection: Connection, query: Select[Any]) -> Iterator[Sequence[A
 
 
 def _verification(
-    walk: TrailCheck, refused: ReplayRefused | None, disagreement: _Disagreement | None
+    walk: TrailCheck,
+    refused: ReplayRefused | None,
+    disagreement: _Disagreement | None,
+    feed: Finding | None = None,
+    feed_licence: str | None = None,
 ) -> Verification:
     """The report: a broken chain first (nothing after it can be trusted), then an event its
-    licence's history cannot take, then a row that differs from its replay."""
+    licence's history cannot take, then a row that differs from its replay, then a change feed
+    row that is not its event's projection."""
     head = {"seq": walk.head.seq, "hash": walk.head.hash} if walk.head else None
     seq = licence = problem = None
     if walk.finding is not None:
@@ -259,6 +353,8 @@ def _verification(
         problem += refused.problem
     elif disagreement is not None:
         licence, problem = disagreement.licence, disagreement.problem
+    elif feed is not None:
+        seq, licence, problem = feed.seq, feed_licence, feed.problem
     return Verification(
         ok=problem is None,
         events_checked=walk.events_checked,

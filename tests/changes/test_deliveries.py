@@ -9,7 +9,11 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
+from licensing.domain.roles import REGULATOR
+from licensing.domain.webhooks import PAUSED
 from licensing.models import Subscription, db
+from licensing.services import subscriptions
+from licensing.services.context import Actor
 from tests.changes.conftest import Receiver, deliver, subscribe
 from tests.factories import API, act, bearer, issue
 
@@ -161,21 +165,86 @@ def test_hostile_receivers_are_recorded_failures_never_a_stuck_process(
     assert (retry - now).total_seconds() >= 1  # Retry-After: 1 honoured over the schedule's 0
 
 
-def test_a_test_delivery_is_signed_and_logged(
+def test_a_test_delivery_is_queued_for_the_delivery_process_then_signed_and_logged(
     hooks_app: Flask, hooks_client: FlaskClient, receiver: Receiver
 ) -> None:
     bank = bearer(hooks_app, "subscriber")
     made = subscribe(hooks_client, bank, receiver)
+    log_url = f"{SUBSCRIPTIONS}/{made['id']}/deliveries"
 
     answer = hooks_client.post(f"{SUBSCRIPTIONS}/{made['id']}/test", headers=bank)
+    again = hooks_client.post(f"{SUBSCRIPTIONS}/{made['id']}/test", headers=bank)
+    before = hooks_client.get(log_url, headers=bank).get_json()["items"]
+    sent_before = receiver.received()
+    deliver(hooks_app)
 
-    assert answer.status_code == 200
-    assert (answer.get_json()["outcome"], answer.get_json()["status"]) == ("test", 200)
+    queued = answer.get_json()
+    assert answer.status_code == 202 and queued["outcome"] == "queued"
+    assert answer.headers["Location"] == queued["deliveries"] == log_url
+    assert again.get_json()["webhook_id"] == queued["webhook_id"]  # one test queued, not two
+    assert (before, sent_before) == ([], [])  # the web worker sent nothing itself
     (received,) = receiver.received()
     assert received["valid"] and received["body"]["type"] == "webhook.test"
-    log = hooks_client.get(f"{SUBSCRIPTIONS}/{made['id']}/deliveries", headers=bank).get_json()
-    assert [e["outcome"] for e in log["items"]] == ["test"]
+    assert received["id"] == queued["webhook_id"]
+    log = hooks_client.get(log_url, headers=bank).get_json()["items"]
+    assert [(e["outcome"], e["webhook_id"], e["status"]) for e in log] == [
+        ("test", queued["webhook_id"], 200)
+    ]
     assert shown(hooks_client, bank, made["id"])["cursor"] == 0
+
+
+def test_a_test_delivery_reaches_a_paused_subscription_and_moves_nothing(
+    hooks_app: Flask, hooks_client: FlaskClient, regulator: dict[str, str], receiver: Receiver
+) -> None:
+    bank = bearer(hooks_app, "subscriber")
+    made = subscribe(hooks_client, bank, receiver)
+    with hooks_app.app_context():  # as the console's pause button does
+        subscriptions.set_status(Actor("officer", REGULATOR, user_id=1), made["id"], PAUSED)
+    issue(hooks_client, regulator)
+
+    hooks_client.post(f"{SUBSCRIPTIONS}/{made['id']}/test", headers=bank)
+    deliver(hooks_app)
+
+    assert [entry["body"]["type"] for entry in receiver.received()] == ["webhook.test"]
+    state = shown(hooks_client, bank, made["id"])
+    assert (state["status"], state["cursor"]) == ("paused", 0)
+
+
+def test_a_failed_test_delivery_is_logged_and_not_retried(
+    hooks_app: Flask, hooks_client: FlaskClient, regulator: dict[str, str], receiver: Receiver
+) -> None:
+    bank = bearer(hooks_app, "subscriber")
+    made = subscribe(hooks_client, bank, receiver, "/busy")
+
+    hooks_client.post(f"{SUBSCRIPTIONS}/{made['id']}/test", headers=bank)
+    deliver(hooks_app)
+    deliver(hooks_app)
+
+    log = hooks_client.get(f"{SUBSCRIPTIONS}/{made['id']}/deliveries", headers=bank).get_json()
+    assert [(e["outcome"], e["status"]) for e in log["items"]] == [("failed", 503)]
+    state = shown(hooks_client, bank, made["id"])
+    assert (state["status"], state["attempts"], state["cursor"]) == ("active", 0, 0)
+
+
+def test_a_redelivery_repeated_under_its_key_sends_nothing_again(
+    hooks_app: Flask, hooks_client: FlaskClient, regulator: dict[str, str], receiver: Receiver
+) -> None:
+    bank = bearer(hooks_app, "subscriber")
+    made = subscribe(hooks_client, bank, receiver)
+    for _ in range(2):
+        issue(hooks_client, regulator)
+    deliver(hooks_app)
+    path, keyed = f"{SUBSCRIPTIONS}/{made['id']}/redeliver", {**bank, "Idempotency-Key": "r-1"}
+
+    first = hooks_client.post(path, json={"from_seq": 1}, headers=keyed)
+    deliver(hooks_app)
+    again = hooks_client.post(path, json={"from_seq": 1}, headers=keyed)
+    deliver(hooks_app)
+
+    assert (first.status_code, again.status_code) == (200, 200)
+    assert again.get_json() == first.get_json() and first.get_json()["cursor"] == 0
+    assert again.headers["Idempotent-Replayed"] == "true"
+    assert seqs(receiver.received()) == [1, 2, 1, 2]
 
 
 def test_redelivery_from_a_seq_sends_again_under_the_same_ids(

@@ -8,6 +8,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from collections import Counter
 from pathlib import Path
@@ -16,6 +17,7 @@ from typing import Any
 import pytest
 from flask import Flask
 
+from licensing.services import deliveries
 from tests.changes.conftest import HOOKS, ROOT, Receiver, subscribe
 from tests.conftest import POSTGRES_URL
 from tests.factories import bearer, issue
@@ -109,3 +111,25 @@ def test_two_processes_on_postgresql_never_deliver_one_change_twice(
         ]
         assert seqs == [1, 2, 3, 4, 5]
     assert all(entry["valid"] for entry in received)
+
+
+@pytest.mark.skipif(POSTGRES_URL is None, reason="changes are announced by PostgreSQL's NOTIFY")
+def test_on_postgresql_a_waiting_delivery_process_wakes_when_a_change_is_committed(
+    process_app: Flask,
+) -> None:
+    """It waits for a change as long as its poll (a minute here) at most; a change committed
+    wakes it at once, so that a delivery does not wait for the next look."""
+    stop = threading.Event()
+    with process_app.app_context():
+        wake = deliveries.Wake(60, stop)
+    try:
+        waiting = threading.Thread(target=wake.wait)
+        waiting.start()
+        time.sleep(0.5)
+        still_waiting = waiting.is_alive()
+        changes(process_app, 1)
+        waiting.join(30)
+        assert still_waiting and not waiting.is_alive()
+    finally:
+        stop.set()
+        wake.close()

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from licensing.models import Subscription, db
 from tests.changes.conftest import HOOKS, subscribe
@@ -110,6 +110,57 @@ def test_only_subscribers_miners_and_regulators_subscribe(
 
     assert make(hooks_client, headers).status_code == status
     assert hooks_client.get(SUBSCRIPTIONS, headers=headers).status_code == status
+
+
+def test_a_miners_subscriptions_are_its_bins_seen_and_managed_by_its_other_tokens(
+    make_app: Callable[..., Flask], tmp_path: Any
+) -> None:
+    app = make_app(LICENSING_SUBSCRIPTIONS_PER_TOKEN="2",
+                   LICENSING_SECRET_KEY_FILE=str(tmp_path / "secret-key"), **HOOKS)  # fmt: skip
+    client = app.test_client()
+    old, new = bearer(app, "miner", VALID_BIN), bearer(app, "miner", VALID_BIN)
+    stranger, bank = bearer(app, "miner", OTHER_BIN), bearer(app, "subscriber")
+    made = make(client, old, follows={"holder_bin": VALID_BIN}).get_json()["id"]
+    path = f"{SUBSCRIPTIONS}/{made}"
+
+    listed = client.get(SUBSCRIPTIONS, headers=new).get_json()["items"]
+    shown = client.get(path, headers=new)
+    logged = client.get(f"{path}/deliveries", headers=new)
+    tested = client.post(f"{path}/test", headers=new)
+    # the cap is the BIN's: a second token does not double it
+    second = make(client, new, follows={"holder_bin": VALID_BIN})
+    third = make(client, new, follows={"holder_bin": VALID_BIN})
+
+    assert [s["id"] for s in listed] == [made]
+    assert (shown.status_code, logged.status_code, tested.status_code) == (200, 200, 202)
+    assert (second.status_code, third.status_code) == (201, 422)
+    for others in (stranger, bank):
+        assert client.get(path, headers=others).status_code == 404
+        assert client.get(SUBSCRIPTIONS, headers=others).get_json()["items"] == []
+    assert client.delete(path, headers=new).status_code == 204
+    assert client.get(path, headers=old).status_code == 404
+
+
+def test_a_repeated_subscription_gets_the_first_answer_and_makes_one(
+    hooks_app: Flask, hooks_client: FlaskClient, subscriber: dict[str, str]
+) -> None:
+    keyed = {**subscriber, "Idempotency-Key": "sub-1"}
+    first = make(hooks_client, keyed, actions=["suspend"])
+    again = make(hooks_client, keyed, actions=["suspend"])
+    other_body = make(hooks_client, keyed, actions=["revoke"])
+
+    assert first.status_code == again.status_code == 201
+    assert again.get_json() == first.get_json()  # the secret too: the client may have lost it
+    assert again.headers["Location"] == first.headers["Location"]
+    assert again.headers["Idempotent-Replayed"] == "true"
+    assert "Idempotent-Replayed" not in first.headers
+    assert other_body.status_code == 422
+    assert "Idempotency-Key" in other_body.get_json()["errors"]
+    assert hooks_client.get(SUBSCRIPTIONS, headers=subscriber).get_json()["total"] == 1
+    with hooks_app.app_context():  # the answer is kept without its secret
+        kept = db.session.execute(text("SELECT result FROM idempotency_records")).scalars().all()
+    assert len(kept) == 1 and first.get_json()["secret"] not in kept[0]
+    assert first.get_json()["secret"][6:] not in kept[0]
 
 
 def test_a_miner_follows_its_own_licences_only(

@@ -47,3 +47,22 @@ def test_the_tree_rows_read_in_one_statement_are_what_core_reads(app: Flask) -> 
             expected = sorted(tuple(row) for row in db.session.execute(core))
             assert got == expected
             assert all(isinstance(hashes, bytes) for _, hashes in got)
+
+
+def test_the_feeds_pages_read_as_tuples_are_what_core_reads(app: Flask) -> None:
+    from licensing.services import changes
+
+    client = app.test_client()
+    regulator = bearer(app, "regulator")
+    numbers = [issue(client, regulator, region=r)["number"] for r in ("abai", "pavlodar", "abai")]
+    act(client, regulator, numbers[0], "suspend")
+    with app.app_context():
+        for (licence, region), read in changes._PAGES.items():
+            given = {"after": 1, "limit": 3}
+            if licence:
+                given["licence"] = numbers[0]
+            if region:
+                given["region"] = "abai"
+            expected = [tuple(row) for row in db.session.execute(read.statement, given)]
+            assert read.tuples(**given) == expected
+            assert all(type(row) is tuple for row in read.tuples(**given))

@@ -415,5 +415,61 @@ def test_writes_during_a_verification_are_not_mistaken_for_a_cut_tail(
 
     monkeypatch.setattr(verification.TrailCheck, "feed_checked", feed_then_write)
     with app.app_context():
-        report = verification.verify()
+        report = verification.verify(app.config["LICENSING_POLICY"])
     assert (report.ok, report.events_checked) == (True, 1), report
+
+
+FEED_CASES = {
+    # statement, the seq reported, its licence (by the trail fixture's names), words
+    "edited item": (
+        "UPDATE changes SET item ="
+        " replace(item, '\"status\":\"suspended\"', '\"status\":\"issued\"') WHERE seq = 2",
+        2, "resumed", "(item differ)",
+    ),
+    "edited region, which routes webhooks": (
+        "UPDATE changes SET region = region || 'x' WHERE seq = 4", 4, "revoked", "(region differ)",
+    ),
+    "swapped items": (
+        "UPDATE changes SET item = (SELECT item FROM changes WHERE seq = 6) WHERE seq = 4",
+        4, "revoked", "item differ",
+    ),
+    "deleted item": ("DELETE FROM changes WHERE seq = 5", 5, "revoked", "no item for seq 5"),
+    "item for no event": (
+        "INSERT INTO changes (seq, licence, region, holder_bin, action, item)"
+        " SELECT 99, licence, region, holder_bin, action, item FROM changes WHERE seq = 6",
+        99, "issued", "1 row for no event",
+    ),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("case", FEED_CASES)
+def test_a_tampered_change_feed_is_found_though_the_chain_and_the_register_hold(
+    client: FlaskClient, runner: FlaskCliRunner, token: Callable[..., dict[str, str]],
+    tamper: Tamper, trail: dict[str, str], case: str,
+) -> None:  # fmt: skip
+    statement, seq, which, words = FEED_CASES[case]
+    auditor = token("auditor")
+    assert client.get(f"{API}/audit/verify", headers=auditor).get_json()["ok"] is True
+    tamper(statement)
+    report = client.get(f"{API}/audit/verify", headers=auditor).get_json()
+    assert (report["ok"], report["first_bad_seq"], report["first_bad_licence"]) == (
+        False, seq, trail[which],
+    )  # fmt: skip
+    assert "change feed" in report["problem"] and words in report["problem"], report
+    assert report["events_checked"] == 6
+    result = runner.invoke(args=["audit", "verify"])
+    assert result.exit_code == 1
+    assert f"FAILED at licence {trail[which]} (seq {seq}): " in result.stderr
+
+
+def test_the_public_reads_a_tampered_feed_item_and_verification_reports_it(
+    client: FlaskClient, token: Callable[..., dict[str, str]], tamper: Tamper,
+    trail: dict[str, str],
+) -> None:  # fmt: skip
+    tamper('UPDATE changes SET item = replace(item, \'"to":"revoked"\', \'"to":"resumed"\')')
+    shown = client.get(f"{API}/changes").get_json()["items"]
+    report = client.get(f"{API}/audit/verify", headers=token("auditor")).get_json()
+    assert [item["to"] for item in shown if item["seq"] == 5] == ["resumed"]
+    assert (report["ok"], report["first_bad_seq"], report["first_bad_licence"]) == (
+        False, 5, trail["revoked"],
+    )  # fmt: skip

@@ -66,7 +66,7 @@ class Verify(MethodView):
     def get(self) -> verification.Verification:
         """Walk the whole chain in the database and replay every licence's events against the
         register; report the first event or licence that does not hold."""
-        return verification.verify()
+        return verification.verify(current_app.config["LICENSING_POLICY"])
 
 
 @blp.route("/checkpoint")

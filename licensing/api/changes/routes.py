@@ -18,7 +18,7 @@ public_limit(blp)
 
 @blp.route("")
 class Changes(MethodView):
-    @blp.arguments(ChangesQuerySchema, location="query")
+    @blp.plain_query(ChangesQuerySchema)
     @blp.response(200, ChangesPageSchema)
     def get(self, query: dict[str, Any]) -> Response:
         """Every change to what the public sees, in trail order, from the cursor `after`; `next`

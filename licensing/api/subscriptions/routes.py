@@ -9,14 +9,15 @@ from flask import Response, current_app, url_for
 from flask.views import MethodView
 
 from licensing.api.auth import current_actor, requires
+from licensing.api.caller import current_context
 from licensing.api.parsing import Blueprint
 from licensing.api.problems import problem
 from licensing.api.schemas import ProblemSchema
 from licensing.api.subscriptions.schemas import (
     CreatedSubscriptionSchema,
     DeliveryLogSchema,
-    DeliverySchema,
     NewSubscriptionSchema,
+    QueuedTestSchema,
     RedeliverySchema,
     SubscriptionPageSchema,
     SubscriptionQuerySchema,
@@ -28,6 +29,12 @@ from licensing.services import deliveries, subscriptions
 from licensing.services.subscriptions import SubscriptionView
 
 blp = Blueprint("subscriptions", __name__, description="Webhooks: signed deliveries of changes")
+DELIVERY_LOG = {
+    "Location": {
+        "description": "The subscription's delivery log, where the test's outcome appears",
+        "schema": {"type": "string"},
+    }
+}
 
 
 @blp.errorhandler(SubscriptionNotFound)
@@ -55,10 +62,11 @@ class Subscriptions(MethodView):
     @blp.response(201, CreatedSubscriptionSchema)
     @blp.alt_response(422, schema=ProblemSchema, description="A bad URL, follows or actions")
     def post(self, body: dict[str, Any]) -> Any:
-        """Subscribe an endpoint to changes; the signing secret is in this answer only. Deliveries
-        start with the changes recorded after it."""
+        """Subscribe an endpoint to changes; the signing secret is in this answer only (and in the
+        answer to a repeat under the same `Idempotency-Key`). Deliveries start with the changes
+        recorded after it."""
         created = subscriptions.create(
-            _actor(),
+            current_context(),
             deliveries.secret_box(current_app),
             current_app.config["LICENSING_WEBHOOKS"],
             body["url"],
@@ -66,8 +74,10 @@ class Subscriptions(MethodView):
             body.get("actions"),
         )
         record = {**asdict(created.subscription), "secret": created.secret}
-        location = url_for(".Subscription", subscription_id=created.subscription.id)
-        return record, 201, {"Location": location}
+        headers = {"Location": url_for(".Subscription", subscription_id=created.subscription.id)}
+        if created.replayed:
+            headers["Idempotent-Replayed"] = "true"
+        return record, 201, headers
 
 
 @blp.route("/<subscription_id>")
@@ -88,10 +98,14 @@ class Subscription(MethodView):
 @blp.route("/<subscription_id>/test")
 class Test(MethodView):
     @requires(*SUBSCRIBERS)
-    @blp.response(200, DeliverySchema)
+    @blp.response(202, QueuedTestSchema, headers=DELIVERY_LOG)
     def post(self, subscription_id: str) -> Any:
-        """Send a signed test delivery (type `webhook.test`) now, and say how it went."""
-        return deliveries.send_test(current_app, _actor(), subscription_id)
+        """Queue a signed test delivery (type `webhook.test`) for the delivery process, which
+        sends it whatever the subscription's status; its outcome appears in the delivery log
+        (`Location`) under the `webhook_id` answered. A test still queued is answered again."""
+        queued = subscriptions.queue_test(_actor(), subscription_id)
+        log = url_for(".Deliveries", subscription_id=queued.subscription)
+        return {**asdict(queued), "deliveries": log}, 202, {"Location": log}
 
 
 @blp.route("/<subscription_id>/deliveries")
@@ -109,7 +123,8 @@ class Redeliver(MethodView):
     @blp.arguments(RedeliverySchema)
     @blp.response(200, SubscriptionSchema)
     @blp.alt_response(422, schema=ProblemSchema, description="A seq past the trail's end")
-    def post(self, body: dict[str, Any], subscription_id: str) -> SubscriptionView:
+    def post(self, body: dict[str, Any], subscription_id: str) -> Any:
         """Deliver again every matching change from `from_seq` on, in order; a failing or disabled
         subscription resumes."""
-        return subscriptions.redeliver(_actor(), subscription_id, body["from_seq"])
+        done = subscriptions.redeliver(current_context(), subscription_id, body["from_seq"])
+        return done.subscription, 200, {"Idempotent-Replayed": "true"} if done.replayed else {}

@@ -76,5 +76,16 @@ class DeliverySchema(ma.Schema):
     error = fields.String(allow_none=True)
 
 
+class QueuedTestSchema(ma.Schema):
+    subscription = fields.String(metadata={"example": "sub_5f0c2a9d1e7b3c48"})
+    webhook_id = fields.String(
+        metadata={"description": "The test's webhook-id, under which its outcome is logged"}
+    )
+    outcome = fields.String(validate=validate.OneOf(("queued",)))
+    deliveries = fields.String(
+        metadata={"description": "The delivery log, where the test appears once it was sent"}
+    )
+
+
 class DeliveryLogSchema(ma.Schema):
     items = fields.List(fields.Nested(DeliverySchema))

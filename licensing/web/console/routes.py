@@ -443,7 +443,11 @@ def checkpoint() -> Any:
 @blp.route("/audit/verify", methods=["GET", "POST"])
 @requires(AUDITOR)
 def verify() -> Any:
-    result = verification.verify() if request.method == "POST" else None
+    result = (
+        verification.verify(current_app.config["LICENSING_POLICY"])
+        if request.method == "POST"
+        else None
+    )
     return _page("console/verify.html", result=result)
 
 
