@@ -174,7 +174,7 @@ def test_verify_reads_the_trail_and_its_tree_in_one_pass(
 
     monkeypatch.setattr(verification, "_streamed", counted)
     with app.app_context():
-        assert verification.verify().ok
+        assert verification.verify(app.config["LICENSING_POLICY"]).ok
     assert read_rows.count("events") == read_rows.count("tree") == 6
     # in step: each event's tree row is read before the next event, not in a pass after the walk
     last_event = len(read_rows) - 1 - read_rows[::-1].index("events")
