@@ -4,8 +4,6 @@ state, language and statement window, and signed by the registry's document cert
 from __future__ import annotations
 
 import hashlib
-import threading
-from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -16,6 +14,7 @@ from licensing.domain.statement_rules import StatementRules
 from licensing.domain.transparency import LogSettings
 from licensing.services import public, statements, transparency
 from licensing.services.document_signing import DocumentSigner, DocumentSigningUnavailable
+from licensing.services.kept import Kept
 from licensing.services.public import TimelineEntry
 from licensing.services.results import PublicLicenceView
 from licensing.services.signing import Signer
@@ -61,9 +60,8 @@ class Extracts:
     it was signed, the page says when the facts were stated, and both are before the request."""
 
     def __init__(self, signer: DocumentSigner, render: Render, kept: int = KEPT) -> None:
-        self.signer, self.render, self.kept = signer, render, kept
-        self._made: OrderedDict[tuple[str, str, str], Extract] = OrderedDict()
-        self._lock = threading.Lock()
+        self.signer, self.render = signer, render
+        self._made: Kept[tuple[str, str, str], Extract] = Kept(kept)
 
     def make(
         self,
@@ -80,10 +78,8 @@ class Extracts:
         statement = statements.issue(number, keys, policy, rules)
         certificate = self.signer.certificate()
         key = (statement.etag, language, certificate.fingerprint)
-        with self._lock:
-            if (kept := self._made.get(key)) is not None:
-                self._made.move_to_end(key)
-                return kept
+        if (kept := self._made.get(key)) is not None:
+            return kept
         facts = self._facts(number, language, statement, keys, policy, rules, log)
         pdf = self.signer.sign(self.render(facts), *_signature_words(facts))
         extract = Extract(
@@ -93,10 +89,7 @@ class Extracts:
             etag=hashlib.sha256(repr(key).encode()).hexdigest()[:32],
             holds_until=facts.holds_until,
         )
-        with self._lock:
-            self._made[(facts.statement.etag, language, certificate.fingerprint)] = extract
-            while len(self._made) > self.kept:
-                self._made.popitem(last=False)
+        self._made.put((facts.statement.etag, language, certificate.fingerprint), extract)
         return extract
 
     @staticmethod

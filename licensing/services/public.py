@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import json
-from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import date, datetime
-from threading import Lock
 from typing import Any
 
 from sqlalchemy import bindparam, literal_column, select
@@ -23,6 +21,7 @@ from licensing.domain.reasons import CATALOGUE
 from licensing.domain.timestamps import parse_utc
 from licensing.fastpaths.single_read import SingleRead
 from licensing.models import AuditEvent, ChainHead, Licence, db
+from licensing.services.kept import Kept
 from licensing.services.listing import contains, paginate, standing_is
 from licensing.services.results import AsOf, Page, PublicLicenceView
 
@@ -287,8 +286,7 @@ def _search(
         ).one()
         # the count changes only with the register (its head) and, for a standing, the day
         counted = (seq, hash_, today, q, region, subtype, status, standing)
-        with _totals_lock:
-            total = _totals.get(counted)
+        total = _totals.get(counted)
         found = paginate(
             session,
             query.order_by(*ORDERS[order]) if order else query.order_by(Licence.id),
@@ -298,11 +296,7 @@ def _search(
             columns=True,
             total=total,
         )
-        with _totals_lock:
-            _totals[counted] = found.total
-            _totals.move_to_end(counted)
-            while len(_totals) > TOTALS_KEPT:
-                _totals.popitem(last=False)
+        _totals.put(counted, found.total)
         return found, AsOf(seq, at, hash_) if as_of else None
 
 
@@ -310,5 +304,4 @@ def _search(
 # count of 100,000 rows was most of a page of the unfiltered register. Kept per process; a
 # committed change moves the head, and a total counted before it is never asked for again.
 TOTALS_KEPT = 256
-_totals: OrderedDict[tuple[Any, ...], int] = OrderedDict()
-_totals_lock = Lock()
+_totals: Kept[tuple[Any, ...], int] = Kept(TOTALS_KEPT)

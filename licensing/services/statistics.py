@@ -3,9 +3,6 @@ totals, the months and the seq they are as of all describe the same state."""
 
 from __future__ import annotations
 
-from collections import OrderedDict
-from threading import Lock
-
 from sqlalchemy import Integer, and_, case, cast, func, literal, select
 from sqlalchemy.orm import Session
 
@@ -18,14 +15,14 @@ from licensing.domain.statistics import CAPACITY_UNITS, DECISIONS, Group, Number
 from licensing.domain.timestamps import format_utc
 from licensing.models import AuditEvent, ChainHead, Licence
 from licensing.services import transparency
+from licensing.services.kept import Kept
 from licensing.services.listing import standing_is
 
 KEPT = (
     16  # snapshots kept per process, by (seq, head hash, day): the numbers change only with those
 )
 
-_kept: OrderedDict[tuple[int, str, str], Numbers] = OrderedDict()
-_lock = Lock()
+_kept: Kept[tuple[int, str, str], Numbers] = Kept(KEPT)
 
 
 def register_numbers(policy: Policy) -> Numbers:
@@ -40,15 +37,10 @@ def register_numbers(policy: Policy) -> Numbers:
             connection.exec_driver_sql("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
         seq, head = connection.execute(select(ChainHead.seq, ChainHead.hash)).one()
         key = (seq, head, today.isoformat())  # the hash tells two databases at one seq apart
-        with _lock:
-            if key in _kept:
-                _kept.move_to_end(key)
-                return _kept[key]
+        if (numbers := _kept.get(key)) is not None:
+            return numbers
         numbers = _count(connection, policy, seq, head, today)
-    with _lock:
-        _kept[key] = numbers
-        while len(_kept) > KEPT:
-            _kept.popitem(last=False)
+    _kept.put(key, numbers)
     return numbers
 
 

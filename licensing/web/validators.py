@@ -10,16 +10,15 @@ from __future__ import annotations
 
 import functools
 import hashlib
-from collections import OrderedDict
 from collections.abc import Callable
 from pathlib import Path
-from threading import Lock
 from typing import Any
 
 from flask import Flask, Response, current_app, request
 
 from licensing import clock
 from licensing.services import public
+from licensing.services.kept import Kept
 from licensing.web import pages
 
 # A copy may be kept, but asked again (cheaply, with its ETag) before each use, as for the API's
@@ -61,11 +60,11 @@ def revalidated(
     return decorate
 
 
-def _pages_drawn() -> tuple[Lock, OrderedDict[str, tuple[bytes, str]]]:
+def _pages_drawn() -> Kept[str, tuple[bytes, str]]:
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     kept = app.extensions.get("licensing.pages_drawn")
     if kept is None:
-        kept = app.extensions.setdefault("licensing.pages_drawn", (Lock(), OrderedDict()))
+        kept = app.extensions.setdefault("licensing.pages_drawn", Kept(PAGES_KEPT))
     return kept  # type: ignore[no-any-return]
 
 
@@ -74,22 +73,14 @@ def _drawn(tag: str) -> tuple[bytes, str] | None:
     head read for this request, so a page kept under it is never older than the last change
     committed where the page reads: any change gives every page a new tag, and the old ones are
     never asked for again."""
-    lock, kept = _pages_drawn()
-    with lock:
-        found = kept.get(tag)
-        if found is not None:
-            kept.move_to_end(tag)
-        return found
+    return _pages_drawn().get(tag)
 
 
 def _keep(tag: str, response: Response) -> None:
     if "Set-Cookie" in response.headers:
         return  # a page that begins a session is the reader's own
-    lock, kept = _pages_drawn()
-    with lock:
-        kept[tag] = (response.get_data(), response.content_type or "text/html; charset=utf-8")
-        while len(kept) > PAGES_KEPT:
-            kept.popitem(last=False)
+    drawn = (response.get_data(), response.content_type or "text/html; charset=utf-8")
+    _pages_drawn().put(tag, drawn)
 
 
 def page_tag(register: bool, depends: str = "") -> str:
