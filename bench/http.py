@@ -209,6 +209,8 @@ RATIOS = (
     ("open-data page", "bare JSON", 0.3),
     ("register feed", "bare JSON", 0.3),
     ("licence feed", "bare JSON", 0.3),
+    # an image of its own, kept by browsers for a day: drawn the first time a worker is asked
+    ("licence QR code", "bare JSON", None),
     ("console dashboard", "bare JSON", 0.3),
     ("console licence list", "bare JSON", 0.3),
     ("console licence", "bare JSON", 0.3),
@@ -444,6 +446,10 @@ def measure(
                 "licence feed": (
                     registry.url,
                     LICENCE_PAGE.format(licences=licences, suffix="/changes.atom"),
+                ),
+                "licence QR code": (
+                    registry.url,
+                    LICENCE_PAGE.format(licences=licences, suffix="/qr.svg"),
                 ),
                 "console dashboard": (registry.url + "/console/", officer),
                 "console licence list": (registry.url + "/console/licences", officer),

@@ -46,6 +46,7 @@ PAGES = {
     "open-data": ("/open-data/", "ru"),
     "register-feed": ("/register/changes.atom", "ru"),
     "licence-feed": ("/licences/{number}/changes.atom", "ru"),
+    "licence-qr": ("/licences/{number}/qr.svg", "ru"),
 }
 CONSOLE = {
     "console-dashboard": "/console/",

@@ -122,6 +122,11 @@ def test_a_person_finds_a_suspended_licence_and_reads_why_and_until_when(
         "Цифрлық активтер туралы заңнама талаптарының бұзылуы анықталды"
     )
     expect(history).to_contain_text("Лицензиардың бұйрығы № 17-ЛЦ")
+    qr = page.get_by_role("img", name="Осы бет мекенжайының QR-коды")
+    expect(qr).to_be_visible()  # the page's code, an image of its own, drawn at the page's size
+    assert qr.evaluate("i => [i.complete, i.naturalWidth > 0, i.width, i.height]") == [
+        True, True, 164, 164
+    ]  # fmt: skip
     shot(page, "licence-kk")
 
     page.get_by_role("link", name="Русский").click()

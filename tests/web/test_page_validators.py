@@ -19,7 +19,7 @@ from flask.testing import FlaskClient
 from licensing.database import public_read_engine
 from licensing.fastpaths.single_read import SingleRead
 from licensing.models import db
-from licensing.web.qr import qr_svg
+from licensing.web.qr import qr_image
 from tests.conftest import POSTGRES_URL
 from tests.factories import act, bearer, issue
 from tests.web.conftest import page
@@ -181,10 +181,35 @@ def test_each_licence_page_shows_the_qr_code_of_its_own_address(
     codes = []
     for number in numbers:
         shown = page(client, f"/licences/{number}", **EN).text
-        code = re.search(r'<svg role="img".*?</svg>', shown, re.S).group(0)  # type: ignore[union-attr]
-        with app.test_request_context():
-            url = f"{app.config['LICENSING_BASE_URL']}/licences/{number}"
-            drawn = qr_svg.__wrapped__(url, "QR code of this page's address")  # drawn anew
-        assert code == str(drawn)
-        codes.append(code)
+        image = re.search(r'<img class="qr" src="([^"]+)"[^>]* alt="([^"]+)"', shown)
+        assert image is not None and image.group(2) == "QR code of this page's address"
+        code = client.get(image.group(1))
+        url = f"{app.config['LICENSING_BASE_URL']}/licences/{number}"
+        assert code.data == qr_image.__wrapped__(url)  # drawn anew
+        codes.append(code.data)
     assert codes[0] != codes[1]
+
+
+def test_a_qr_code_is_kept_by_browsers_for_a_day_and_revalidated_by_its_tag(
+    client: FlaskClient, regulator: dict[str, str]
+) -> None:
+    number = issue(client, regulator)["number"]
+    code = client.get(f"/licences/{number}/qr.svg")
+    assert code.status_code == 200
+    assert code.headers["Cache-Control"] == "public, max-age=86400"
+    assert code.data.startswith(
+        b'<svg shape-rendering="crispEdges" xmlns="http://www.w3.org/2000/svg" viewBox='
+    )
+    again = client.get(
+        f"/licences/{number}/qr.svg", headers={"If-None-Match": code.headers["ETag"]}
+    )
+    assert again.status_code == 304 and again.data == b""
+    act(client, regulator, number, "suspend")  # the code is of the address, not of the standing
+    assert client.get(f"/licences/{number}/qr.svg").data == code.data
+
+
+@pytest.mark.parametrize("number", ["DM-2026-999999", "not-a-number", "dm-2026-000001"])
+def test_no_qr_code_for_a_licence_the_register_does_not_hold(
+    client: FlaskClient, number: str
+) -> None:
+    assert client.get(f"/licences/{number}/qr.svg").status_code == 404

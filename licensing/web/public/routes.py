@@ -4,6 +4,7 @@ themselves; the templates only show."""
 from __future__ import annotations
 
 import functools
+import hashlib
 import math
 from dataclasses import replace
 from datetime import UTC, date, datetime
@@ -19,7 +20,6 @@ from flask import (
     request,
     url_for,
 )
-from flask_babel import gettext
 from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as SQLAlchemyTimeout
 
@@ -37,7 +37,7 @@ from licensing.services.failures import DatabaseBusy, DatabaseUnavailable
 from licensing.web import pages
 from licensing.web.lifecycle_picture import lifecycle_svg
 from licensing.web.public.security_txt import security_txt
-from licensing.web.qr import qr_svg
+from licensing.web.qr import qr_image
 from licensing.web.register_csv import register_csv
 from licensing.web.validators import revalidated
 
@@ -139,14 +139,26 @@ def licence(number: str) -> str:
     if not is_licence_number(number):
         abort(404)  # checked before the licence is read
     shown = public.licence_page(_policy(), number)
-    page_url = absolute_url("public.licence", number=shown.licence.number)
     return render_template(
-        "public/licence.html",
-        licence=shown.licence,
-        qr=qr_svg(page_url, gettext("QR code of this page's address")),
-        timeline=shown.timeline,
-        as_of=shown.as_of,
+        "public/licence.html", licence=shown.licence, timeline=shown.timeline, as_of=shown.as_of
     )
+
+
+QR_KEPT_FOR = 86_400  # seconds a browser or a proxy may keep a page's QR code without asking
+
+
+@blp.get("/licences/<number>/qr.svg")
+def licence_qr(number: str) -> Response:
+    """The QR code of a licence page's address, as an image of its own: it depends on the address
+    alone, which never changes while the base URL holds, so a reader's browser and any proxy
+    keep it for a day and the page (which changes with the register) never draws it. A number
+    the register does not hold has no page, and no code."""
+    public.lookup(_policy(), number)  # LicenceNotFound: 404
+    drawn = qr_image(absolute_url("public.licence", number=number))
+    response = current_app.response_class(drawn, mimetype="image/svg+xml")
+    response.headers["Cache-Control"] = f"public, max-age={QR_KEPT_FOR}"
+    response.set_etag(hashlib.sha256(drawn).hexdigest()[:32])
+    return response.make_conditional(request)
 
 
 @blp.get("/about")
