@@ -6,6 +6,7 @@ import re
 from collections.abc import Callable
 from datetime import date, datetime
 from decimal import Decimal
+from operator import attrgetter
 from typing import Any
 
 import marshmallow as ma
@@ -181,6 +182,14 @@ class FlatJson:
             (field.data_key or name, field.attribute or name, self._writer(name, field))
             for name, field in schema().fields.items()
         )
+        self._keys = tuple(key for key, _, _ in self.fields)
+        self._values = attrgetter(*(attribute for _, attribute, _ in self.fields))
+        # the fields whose values are written other than as they are: (position, key, writer)
+        self._written = tuple(
+            (position, key, write)
+            for position, (key, _, write) in enumerate(self.fields)
+            if write is not None
+        )
 
     @staticmethod
     def _writer(name: str, field: fields.Field) -> Callable[[Any], Any] | None:
@@ -208,8 +217,12 @@ class FlatJson:
         return self._ENCODER.encode(document) + b"\n"
 
     def _document(self, obj: Any) -> dict[str, Any]:
-        document = {}
-        for key, attribute, write in self.fields:
-            value = getattr(obj, attribute)
-            document[key] = value if write is None or value is None else write(value)
+        values = self._values(obj)
+        if len(self._keys) == 1:
+            values = (values,)
+        document = dict(zip(self._keys, values, strict=True))
+        for position, key, write in self._written:
+            value = values[position]
+            if value is not None:
+                document[key] = write(value)
         return document

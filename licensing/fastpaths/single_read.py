@@ -12,6 +12,13 @@ from sqlalchemy.exc import DBAPIError
 from licensing.database import PUBLIC_READ, SINGLE_READS
 from licensing.models import db
 
+# a statement as the driver takes it: its SQL, the order of its positional parameters (None for
+# named ones), their defaults, their types' bind processors, and the result processors of the
+# columns that have one, by position
+_Compiled = tuple[
+    str, tuple[str, ...] | None, dict[str, Any], dict[str, Any], tuple[tuple[int, Any], ...]
+]
+
 
 class SingleRead:
     """A read-only statement giving one row (or a few: `rows`), run as one statement outside a
@@ -21,7 +28,7 @@ class SingleRead:
     types, and run on a pooled DBAPI connection: for the registry's hottest routes, Core's
     per-execution machinery (cache keys, execution context, result objects) cost more than the
     read itself. A test holds the rows to what Core gives. Parameters go to the driver as they
-    are: strings and numbers only.
+    are, after their types' bind processors (a date becomes text for SQLite); none may be a list.
 
     No transaction: a single statement sees one committed state by itself, and on PostgreSQL this
     spares the BEGIN and ROLLBACK round trips. Nor a ping on checkout (another round trip): a
@@ -33,18 +40,25 @@ class SingleRead:
         self.statement = statement
         columns = statement.selected_columns
         self._row = namedtuple("Row", [column.key for column in columns])  # type: ignore[misc]
-        self._compiled: dict[str, tuple[str, tuple[str, ...] | None, dict[str, Any], Any]] = {}
+        self._compiled: dict[str, _Compiled] = {}
 
-    def _compile(self, dialect: Dialect) -> tuple[str, tuple[str, ...] | None, dict[str, Any], Any]:
+    def _compile(self, dialect: Dialect) -> _Compiled:
         compiled = self._compiled.get(dialect.name)
         if compiled is None:
             statement = self.statement.compile(dialect=dialect)
             processors = tuple(
-                column.type.dialect_impl(dialect).result_processor(dialect, None)
-                for column in self.statement.selected_columns
+                (position, process)
+                for position, column in enumerate(self.statement.selected_columns)
+                if (process := column.type.dialect_impl(dialect).result_processor(dialect, None))
             )
+            # what the parameters' own types make of a value for the driver (a date for SQLite)
+            binders = {
+                name: binder
+                for name, bind in statement.binds.items()
+                if (binder := bind.type.dialect_impl(dialect).bind_processor(dialect)) is not None
+            }
             positions = tuple(statement.positiontup) if statement.positiontup else None
-            compiled = (str(statement), positions, dict(statement.params), processors)
+            compiled = (str(statement), positions, dict(statement.params), binders, processors)
             self._compiled[dialect.name] = compiled
         return compiled
 
@@ -66,8 +80,10 @@ class SingleRead:
         engines = db.engines  # looked up once: each look is the app's and the extension's
         engine = engines.get(SINGLE_READS) or engines.get(PUBLIC_READ) or engines[None]
         dialect = engine.dialect
-        sql, positions, defaults, processors = self._compile(dialect)
+        sql, positions, defaults, binders, processors = self._compile(dialect)
         given = {**defaults, **parameters}
+        for name, binder in binders.items():
+            given[name] = binder(given[name])
         arguments = tuple(given[name] for name in positions) if positions else given
         for attempt in (1, 2):
             try:
@@ -97,13 +113,13 @@ class SingleRead:
             finally:
                 connection.close()
             make = self._row._make if named else tuple
-            if not any(processors):  # the driver's values are the columns' (text, numbers)
+            if not processors:  # the driver's values are the columns' (text, numbers)
                 return [make(row) for row in found] if named else list(found)
-            return [
-                make(
-                    value if process is None else process(value)
-                    for process, value in zip(processors, row, strict=True)
-                )
-                for row in found
-            ]
+            rows = []
+            for row in found:
+                values = list(row)
+                for position, process in processors:
+                    values[position] = process(values[position])
+                rows.append(make(values))
+            return rows
         raise AssertionError("unreachable")

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from datetime import date
 from typing import Any, TypeVar
 
-from sqlalchemy import ColumnElement, Select, func
+from sqlalchemy import BindParameter, ColumnElement, Select, func
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from licensing.domain.lifecycle import ISSUED, RESUMED, REVOKED, SUSPENDED
@@ -85,8 +85,9 @@ def _count(session: Session, query: Select[Any]) -> int:
     return session.connection().scalar(counting.order_by(None)) or 0
 
 
-def _substring(text: str) -> str:
-    """A LIKE pattern matching `text` anywhere, its wildcards taken literally."""
+def substring_pattern(text: str) -> str:
+    """A LIKE pattern (escaped by a backslash) matching `text` anywhere, its wildcards taken
+    literally."""
     escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     return f"%{escaped}%"
 
@@ -96,19 +97,20 @@ def contains(column: InstrumentedAttribute[str], text: str) -> ColumnElement[boo
     copy): a plain LIKE of the casefolded text, so the match never depends on the database's idea
     of case, which for SQLite ends at ASCII, and PostgreSQL serves it from the column's trigram
     index."""
-    return column.like(_substring(text.casefold()), escape="\\")
+    return column.like(substring_pattern(text.casefold()), escape="\\")
 
 
 def contains_any_case(column: InstrumentedAttribute[str], text: str) -> ColumnElement[bool]:
     """Case-insensitive substring match over a column whose text has one case that is not lower
     (licence numbers, DM-2026-000123): ILIKE, which the column's trigram index also serves on
     PostgreSQL (SQLite runs it as lower() on both sides; the column is ASCII)."""
-    return column.ilike(_substring(text.casefold()), escape="\\")
+    return column.ilike(substring_pattern(text.casefold()), escape="\\")
 
 
-def standing_is(word: str, today: date) -> ColumnElement[bool]:
+def standing_is(word: str, today: date | BindParameter[date]) -> ColumnElement[bool]:
     """The licences whose standing today is `word`, as SQL (the same order of precedence as
-    domain.standing.standing, which a test holds it to)."""
+    domain.standing.standing, which a test holds it to). `today` may be a bound parameter, for a
+    statement compiled once and run on any day; no condition takes a list, so none needs one."""
     revoked = Licence.status == REVOKED
     expired = ~revoked & (Licence.expires_on < today)
     not_yet = ~revoked & (Licence.expires_on >= today) & (Licence.issued_on > today)
@@ -124,6 +126,6 @@ def standing_is(word: str, today: date) -> ColumnElement[bool]:
         NOT_YET_IN_FORCE: not_yet,
         SUSPENSION_OVERDUE: current & overdue,
         SUSPENDED_NOW: current & (Licence.status == SUSPENDED) & ~overdue,
-        IN_FORCE: current & Licence.status.in_((ISSUED, RESUMED)),
+        IN_FORCE: current & ((Licence.status == ISSUED) | (Licence.status == RESUMED)),
     }
     return conditions[word]

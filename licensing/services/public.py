@@ -5,9 +5,10 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import cache
 from typing import Any
 
-from sqlalchemy import bindparam, literal_column, select
+from sqlalchemy import Date, Integer, bindparam, literal_column, select
 from sqlalchemy.orm import Session
 
 from licensing import clock
@@ -18,11 +19,13 @@ from licensing.domain.licence import is_licence_number
 from licensing.domain.lifecycle import ISSUE, STATUS_ACTIONS, sets_end_date
 from licensing.domain.policy import Policy
 from licensing.domain.reasons import CATALOGUE
+from licensing.domain.standing import IN_FORCE
+from licensing.domain.standing import standing as standing_word
 from licensing.domain.timestamps import parse_utc
 from licensing.fastpaths.single_read import SingleRead
 from licensing.models import AuditEvent, ChainHead, Licence, db
 from licensing.services.kept import Kept
-from licensing.services.listing import contains, paginate, standing_is
+from licensing.services.listing import contains, paginate, standing_is, substring_pattern
 from licensing.services.results import AsOf, Page, PublicLicenceView
 
 _LICENCES = Licence.__table__
@@ -264,6 +267,47 @@ def _search(
     as_of: bool = False,
 ) -> tuple[Page[PublicLicenceView], AsOf | None]:
     today = policy.today(clock.now())
+    filters = (q, region, subtype, status, standing)
+    found = _search_at_once(today, filters, order, page, page_size)
+    if found is None:
+        found = _search_in_snapshot(today, filters, order, page, page_size)
+    items, total, head = found
+    return Page(items, total, page, page_size), head if as_of else None
+
+
+def _search_at_once(
+    today: date, filters: _Filters, order: str | None, page: int, page_size: int
+) -> tuple[list[PublicLicenceView], int, AsOf] | None:
+    """The page and the head of the register in one statement (one committed state, no
+    transaction), when that is all it takes: the page tells its total by itself, or the total was
+    counted before in the same state of the register. None otherwise (an empty page, a total not
+    yet counted): `_search_in_snapshot` reads it."""
+    q, region, subtype, status, standing = filters
+    read = _page_read(bool(q), bool(region), bool(subtype), bool(status), standing or None, order)
+    offset = (page - 1) * page_size
+    rows = read.tuples(
+        pattern=substring_pattern(q.casefold()) if q else None,
+        region=region, subtype=subtype, status=status, today=today,
+        limit=page_size, offset=offset,
+    )  # fmt: skip
+    if not rows:
+        return None
+    seq, at, hash_ = rows[0][-3:]
+    if len(rows) < page_size:
+        total: int | None = offset + len(rows)
+    else:
+        total = _totals.get((seq, hash_, today, *filters))
+        if total is None:
+            return None
+    return [_view(row, today) for row in rows], total, AsOf(seq, at, hash_)
+
+
+def _search_in_snapshot(
+    today: date, filters: _Filters, order: str | None, page: int, page_size: int
+) -> tuple[list[PublicLicenceView], int, AsOf]:
+    """The page, the head and the count (when the page does not tell it) in one snapshot of the
+    database public reads go to; the count kept for the next reader of the same state."""
+    q, region, subtype, status, standing = filters
     # the public columns alone, through Core: no objects to build and track for a page of rows
     query = select(*_LOOKUP.statement.selected_columns)
     if q:
@@ -285,8 +329,7 @@ def _search(
             select(ChainHead.seq, ChainHead.at, ChainHead.hash)
         ).one()
         # the count changes only with the register (its head) and, for a standing, the day
-        counted = (seq, hash_, today, q, region, subtype, status, standing)
-        total = _totals.get(counted)
+        counted = (seq, hash_, today, *filters)
         found = paginate(
             session,
             query.order_by(*ORDERS[order]) if order else query.order_by(Licence.id),
@@ -294,10 +337,52 @@ def _search(
             page_size,
             lambda row: PublicLicenceView.of_row(row, today),
             columns=True,
-            total=total,
+            total=_totals.get(counted),
         )
         _totals.put(counted, found.total)
-        return found, AsOf(seq, at, hash_) if as_of else None
+        return found.items, found.total, AsOf(seq, at, hash_)
+
+
+_Filters = tuple[str | None, str | None, str | None, str | None, str | None]
+
+
+@cache
+def _page_read(
+    q: bool, region: bool, subtype: bool, status: bool, standing: str | None, order: str | None
+) -> SingleRead:
+    """A page of the register filtered on what is named (by a standing, today's), in `order`,
+    with the head of the register beside each row: built and compiled once per kind of search,
+    its values bound."""
+    head = ChainHead.__table__.c
+    query = select(
+        *_LOOKUP.statement.selected_columns,
+        *(select(column).scalar_subquery().label(f"head_{column.key}")
+          for column in (head.seq, head.at, head.hash)),
+    )  # fmt: skip
+    if q:
+        query = query.where(Licence.holder_name_folded.like(bindparam("pattern"), escape="\\"))
+    if region:
+        query = query.where(Licence.region == bindparam("region"))
+    if subtype:
+        query = query.where(Licence.subtype == bindparam("subtype"))
+    if status:
+        query = query.where(Licence.status == bindparam("status"))
+    if standing:
+        query = query.where(standing_is(standing, bindparam("today", type_=Date)))
+    ordered = query.order_by(*ORDERS[order]) if order else query.order_by(Licence.id)
+    return SingleRead(
+        ordered.limit(bindparam("limit", type_=Integer)).offset(bindparam("offset", type_=Integer))
+    )
+
+
+def _view(row: tuple[Any, ...], today: date) -> PublicLicenceView:
+    """A public view from a row of `_page_read` (the lookup's columns first)."""
+    number, holder_name, region, subtype, status, since, issued_on, expires_on, until = row[:9]
+    word = standing_word(status, issued_on, expires_on, until, today)
+    return PublicLicenceView(
+        number, holder_name, region, subtype, status, word, word == IN_FORCE, since, expires_on,
+        until,
+    )  # fmt: skip
 
 
 # The totals of the searches counted last, by the state of the register they were counted in: a

@@ -50,7 +50,7 @@ SIGNED_COPY = _cache_headers(
 
 @blp.route("")
 class Register(MethodView):
-    @blp.arguments(RegisterQuerySchema, location="query")
+    @blp.plain_query(RegisterQuerySchema)
     @blp.response(200, PublicLicencePageSchema)
     def get(self, query: dict[str, Any]) -> Response:
         """Search the public register."""
