@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from licensing import clock
 from licensing.domain.decider import (
+    STATE_FIELDS,
     Amend,
     ChangeStatus,
     Issue,
@@ -31,6 +32,8 @@ from licensing.services.transaction import Write, with_head, write_transaction
 # The statements that lock what a write decides on, with the chain head, built once.
 _LICENCES = recording.LICENCES
 _SERIALS: Table = LicenceSerial.__table__  # type: ignore[assignment]
+# a licence's state as a list reads it: its columns through Core, no objects to build and track
+_STATE_COLUMNS = select(*(_LICENCES.c[name] for name in STATE_FIELDS))
 _WITH_LICENCE = with_head(_LICENCES).where(_LICENCES.c.number == bindparam("number"))
 _LOCK = _WITH_LICENCE.with_for_update()
 _LOCK_HELD = _WITH_LICENCE.where(
@@ -140,7 +143,7 @@ def history_page(ctx: Context, number: str, page: int, page_size: int) -> Page[d
 
 def find(ctx: Context, filters: Filters, page: int, page_size: int) -> Page[LicenceView]:
     today = ctx.policy.today(clock.now())
-    query = select(Licence)
+    query = _STATE_COLUMNS
     if scope := ctx.actor.holder_scope:
         query = query.where(Licence.holder_bin == scope)
     if filters.status:
@@ -166,7 +169,8 @@ def find(ctx: Context, filters: Filters, page: int, page_size: int) -> Page[Lice
         query.order_by(Licence.id),
         page,
         page_size,
-        lambda row: LicenceView.of(recording.state_of(row), today),
+        lambda row: LicenceView.of(LicenceState._make(row), today),
+        columns=True,
     )
 
 

@@ -4,17 +4,12 @@ audience has its own blueprint beneath it (`public`)."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
-
 from flask import Blueprint, Flask, Response, redirect, request
-from markupsafe import Markup
 from werkzeug.exceptions import HTTPException
 
-from licensing.domain.timestamps import format_utc
 from licensing.http.ratelimit import public_limit
-from licensing.web import csrf, i18n, labels, pages
+from licensing.web import csrf, formats, i18n, labels, pages
 from licensing.web import documents as web_documents
-from licensing.web.i18n import format_date, format_datetime, format_decimal
 
 blp = Blueprint(
     "web",
@@ -41,7 +36,9 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(atom.blp)
     app.extensions["licensing.page_blueprints"] = {blp.name, public_blp.name, atom.blp.name}
     console.init_app(app)
-    app.jinja_env.filters.update(day=_day, moment=_moment, when=_when, number=_number)
+    app.jinja_env.filters.update(
+        day=formats.day, moment=formats.moment, when=formats.when, number=formats.number
+    )
     app.jinja_env.globals.update(labels=labels, word=labels.word, locales=i18n.LOCALES)
     app.jinja_env.globals.update(
         reason_words=labels.reason_words, reason_article=labels.reason_article
@@ -73,28 +70,3 @@ def language(code: str) -> Response:
             samesite="Lax",
         )
     return response
-
-
-def _day(value: date | str | None) -> str:
-    if isinstance(value, str):  # an ISO date as an event records it
-        value = date.fromisoformat(value)
-    return format_date(value, "long") if value else ""
-
-
-def _moment(value: datetime | None) -> str:
-    return format_datetime(value, "medium") if value else ""
-
-
-def _when(value: datetime | str | None) -> Markup:
-    """A moment as a page shows it: in the reader's language and the registry's time zone, with
-    the UTC instant kept for machines in `<time datetime>` (an event's `at` is given as recorded,
-    ISO 8601 in UTC)."""
-    if not value:
-        return Markup("")
-    if isinstance(value, str):
-        value = datetime.fromisoformat(value)
-    return Markup('<time datetime="{}">{}</time>').format(format_utc(value), _moment(value))
-
-
-def _number(value: object) -> str:
-    return format_decimal(value)  # type: ignore[arg-type]

@@ -15,10 +15,12 @@ def init_app(app: Flask) -> None:
         subscriptions,  # noqa: F401 (its routes join the console's)
     )
     from licensing.web.console.routes import blp
+    from licensing.web.console.rows import event_rows, licence_rows
 
     app.register_blueprint(blp)
     app.extensions["licensing.page_blueprints"].add(blp.name)
     app.jinja_env.filters["pair"] = _pair
+    app.jinja_env.globals.update(licence_rows=licence_rows, event_rows=event_rows)
 
 
 def _pair(code: str, table: dict[str, Any]) -> tuple[str, str]:
