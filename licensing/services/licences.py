@@ -10,7 +10,6 @@ from sqlalchemy.orm import Session
 
 from licensing import clock
 from licensing.domain.decider import (
-    STATE_FIELDS,
     Amend,
     ChangeStatus,
     Issue,
@@ -32,8 +31,6 @@ from licensing.services.transaction import Write, with_head, write_transaction
 # The statements that lock what a write decides on, with the chain head, built once.
 _LICENCES = recording.LICENCES
 _SERIALS: Table = LicenceSerial.__table__  # type: ignore[assignment]
-# a licence's state as a list reads it: its columns through Core, no objects to build and track
-_STATE_COLUMNS = select(*(_LICENCES.c[name] for name in STATE_FIELDS))
 _WITH_LICENCE = with_head(_LICENCES).where(_LICENCES.c.number == bindparam("number"))
 _LOCK = _WITH_LICENCE.with_for_update()
 _LOCK_HELD = _WITH_LICENCE.where(
@@ -143,7 +140,7 @@ def history_page(ctx: Context, number: str, page: int, page_size: int) -> Page[d
 
 def find(ctx: Context, filters: Filters, page: int, page_size: int) -> Page[LicenceView]:
     today = ctx.policy.today(clock.now())
-    query = _STATE_COLUMNS
+    query = recording.STATE_COLUMNS
     if scope := ctx.actor.holder_scope:
         query = query.where(Licence.holder_bin == scope)
     if filters.status:

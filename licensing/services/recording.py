@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Table
+from sqlalchemy import Table, select
 
 from licensing.domain.decider import (
     STATE_FIELDS,
@@ -23,6 +23,11 @@ from licensing.services.context import Context
 from licensing.services.transaction import Write
 
 LICENCES: Table = Licence.__table__  # type: ignore[assignment]
+
+
+# a licence's state as lists read it: its columns through Core, no objects to build and track;
+# each row is a LicenceState by `LicenceState._make`
+STATE_COLUMNS = select(*(LICENCES.c[name] for name in STATE_FIELDS))
 
 
 def state_of(row: Any) -> LicenceState:

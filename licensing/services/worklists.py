@@ -9,12 +9,14 @@ from typing import Any
 from sqlalchemy import select
 
 from licensing import clock
+from licensing.domain.decider import LicenceState
 from licensing.domain.lifecycle import REVOKED, STATUS_ACTIONS, SUSPENDED
 from licensing.models import AuditEvent, Licence, db
 from licensing.services import events, proposals
 from licensing.services.context import Context
 from licensing.services.listing import newest_first, paginate
 from licensing.services.proposals import ProposalView
+from licensing.services.recording import STATE_COLUMNS
 from licensing.services.results import LicenceView, Page, Slice
 
 ENDING_SOON = timedelta(days=14)
@@ -45,10 +47,13 @@ class Worklists:
 def worklists(ctx: Context, asked: Asked | None = None, size: int = PAGE_SIZE) -> Worklists:
     asked = asked or Asked()
     today = ctx.policy.today(clock.now())
-    suspended = select(Licence).where(Licence.status == SUSPENDED)
+    suspended = STATE_COLUMNS.where(Licence.status == SUSPENDED)
 
     def views(query: Any, page: int) -> Page[LicenceView]:
-        return paginate(db.session, query, page, size, lambda row: LicenceView.of(row, today))
+        return paginate(
+            db.session, query, page, size,
+            lambda row: LicenceView.of(LicenceState._make(row), today), columns=True,
+        )  # fmt: skip
 
     decisions = select(AuditEvent).where(AuditEvent.action.in_(STATUS_ACTIONS))
     return Worklists(
@@ -65,13 +70,11 @@ def worklists(ctx: Context, asked: Asked | None = None, size: int = PAGE_SIZE) -
             asked.ending_soon,
         ),
         expiring_soon=views(
-            select(Licence)
-            .where(
+            STATE_COLUMNS.where(
                 Licence.status != REVOKED,
                 Licence.expires_on >= today,
                 Licence.expires_on <= today + EXPIRING_SOON,
-            )
-            .order_by(Licence.expires_on, Licence.number),
+            ).order_by(Licence.expires_on, Licence.number),
             asked.expiring_soon,
         ),
         recent_decisions=newest_first(
