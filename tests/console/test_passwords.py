@@ -125,3 +125,13 @@ def test_a_password_changed_to_one_form_signs_in_and_changes_again_with_the_othe
     )
     assert changed.status_code == 303
     assert sign_in_answer(app, "Dana", PASSWORD) == 303
+
+
+@pytest.mark.registry_password_cost
+def test_a_password_is_kept_as_an_argon2id_hash_at_the_registrys_cost(
+    app: Flask, officer: Someone
+) -> None:
+    with app.app_context():
+        kept = db.session.scalars(select(User.password_hash).where(User.name == officer.name)).one()
+    # argon2-cffi's RFC 9106 low-memory profile: 64 MiB, three passes, four lanes
+    assert kept.startswith("$argon2id$v=19$m=65536,t=3,p=4$")
