@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask, Response, current_app, request
+from flask_wtf.csrf import generate_csrf
 
 from licensing import clock
 from licensing.services import public
@@ -58,6 +59,24 @@ def revalidated(
         return page
 
     return decorate
+
+
+# Where a kept form page's form token goes: the reader's own token is put in its place per request.
+_TOKEN_MARK = "\x1eform-token\x1e"
+
+
+def with_form_token(draw: Callable[..., str]) -> str:
+    """A page that carries the reader's form token, drawn once per tag (as `revalidated` tags a
+    page that shows nothing of the register) with a mark where the token goes and kept so; each
+    request gets the kept drawing with its reader's own token in place of the mark. Such a page is
+    the reader's own, so it has no ETag and is never kept whole. `draw(csrf_token=...)` renders
+    the page with the given `csrf_token` function."""
+    tag = "form:" + page_tag(register=False)
+    kept = _pages_drawn().get(tag)
+    if kept is None:
+        kept = (draw(csrf_token=lambda: _TOKEN_MARK).encode(), "")
+        _pages_drawn().put(tag, kept)
+    return kept[0].decode().replace(_TOKEN_MARK, generate_csrf())
 
 
 def _pages_drawn() -> Kept[str, tuple[bytes, str]]:

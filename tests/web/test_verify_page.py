@@ -141,6 +141,28 @@ def test_the_form_needs_its_token(form_app: Flask) -> None:
     assert "Не удалось прочитать запрос" in response.text
 
 
+def test_each_reader_gets_the_form_with_a_token_of_their_own_that_works(
+    form_app: Flask, suspended: str
+) -> None:
+    statement = fetch(form_app.test_client(), suspended)
+    readers = [form_app.test_client() for _ in range(3)]
+    pages = [reader.get("/verify", headers=RU) for reader in readers]  # drawn once, then kept
+    tokens = [re.search(r'name="csrf_token" value="([^"]+)"', p.text).group(1) for p in pages]  # type: ignore[union-attr]
+    assert len(set(tokens)) == 3
+    assert len({p.text.replace(token, "") for p, token in zip(pages, tokens, strict=True)}) == 1
+    assert all("etag" not in p.headers for p in pages)
+    # each token is its reader's own: it works for them, and for nobody else
+    for reader, token in zip(readers, tokens, strict=True):
+        answer = reader.post(
+            "/verify", data={"csrf_token": token, "statement": statement}, headers=RU
+        )
+        assert answer.status_code == 200 and "Подлинная и действительная" in answer.text
+    stranger = readers[0].post("/verify", data={"csrf_token": tokens[1], "statement": statement})
+    assert stranger.status_code == 400
+    english = readers[0].get("/verify", headers={"Accept-Language": "en"}).text
+    assert "Statement or log proof text" in english
+
+
 def test_the_api_takes_no_form_tokens(form_app: Flask) -> None:
     response = form_app.test_client().post(f"{API}/licences", json={})
     assert response.status_code == 401

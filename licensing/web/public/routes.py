@@ -39,7 +39,7 @@ from licensing.web.lifecycle_picture import lifecycle_svg
 from licensing.web.public.security_txt import security_txt
 from licensing.web.qr import qr_image
 from licensing.web.register_csv import register_csv
-from licensing.web.validators import revalidated
+from licensing.web.validators import revalidated, with_form_token
 
 blp = Blueprint("public", __name__, template_folder="templates")
 public_limit(blp)
@@ -211,7 +211,7 @@ def verify() -> str:
     it, whether it still holds and what it states, and for a proof where it is in the log and
     which witnesses saw that tree, checked against the registry's own keys and witnesses."""
     if request.method == "GET" and "statement" not in request.args:
-        return render_template("public/verify.html")
+        return with_form_token(functools.partial(render_template, "public/verify.html"))
     # an extract's QR code opens /verify?statement=<its statement>: checked as if pasted
     sent = request.form if request.method == "POST" else request.args
     pasted = sent.get("statement", "")[:MAX_STATEMENT]
