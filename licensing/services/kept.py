@@ -1,10 +1,12 @@
-"""What a process keeps of answers it worked out once: the last `size` by key, the least recently
-used let go first, safe to share between a worker's threads. Each user says why what it keeps
-cannot go stale (a key that holds the state it was worked out in)."""
+"""What a process keeps of answers it worked out once: the last by key, up to `size` of them (or,
+given `weigh`, up to `size` of their weight, bytes say), the least recently used let go first,
+safe to share between a worker's threads. Each user says why what it keeps cannot go stale (a key
+that holds the state it was worked out in)."""
 
 from __future__ import annotations
 
 from collections import OrderedDict
+from collections.abc import Callable
 from threading import Lock
 from typing import Generic, TypeVar
 
@@ -13,8 +15,10 @@ V = TypeVar("V")
 
 
 class Kept(Generic[K, V]):
-    def __init__(self, size: int) -> None:
+    def __init__(self, size: int, weigh: Callable[[V], int] | None = None) -> None:
         self.size = size
+        self._weigh = weigh
+        self._weight = 0
         self._values: OrderedDict[K, V] = OrderedDict()
         self._lock = Lock()
 
@@ -27,7 +31,14 @@ class Kept(Generic[K, V]):
 
     def put(self, key: K, value: V) -> None:
         with self._lock:
+            if key in self._values:
+                self._weight -= self._weight_of(self._values[key])
             self._values[key] = value
             self._values.move_to_end(key)
-            while len(self._values) > self.size:
-                self._values.popitem(last=False)
+            self._weight += self._weight_of(value)
+            while self._weight > self.size and self._values:
+                _, gone = self._values.popitem(last=False)
+                self._weight -= self._weight_of(gone)
+
+    def _weight_of(self, value: V) -> int:
+        return 1 if self._weigh is None else self._weigh(value)

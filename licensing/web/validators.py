@@ -26,8 +26,9 @@ from licensing.web import pages
 # public views.
 REVALIDATE = "no-cache"
 _PACKAGE = Path(__file__).resolve().parent.parent
-# pages kept per process, by tag: a few tens of kilobytes each
-PAGES_KEPT = 1024
+# what a process keeps of the pages it drew, by tag, in bytes: a licence page is about 8 KB, a
+# register page about 14 KB, so every licence page of a register of a few thousand licences fits
+PAGES_KEPT_BYTES = 32 * 1024 * 1024
 # what draws a page: its code, templates and catalogues
 _DRAWN_BY = ("*.py", "*.html", "*.xml", "*.po")
 
@@ -83,8 +84,14 @@ def _pages_drawn() -> Kept[str, tuple[bytes, str]]:
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     kept = app.extensions.get("licensing.pages_drawn")
     if kept is None:
-        kept = app.extensions.setdefault("licensing.pages_drawn", Kept(PAGES_KEPT))
+        kept = app.extensions.setdefault(
+            "licensing.pages_drawn", Kept(PAGES_KEPT_BYTES, weigh=_size_of)
+        )
     return kept  # type: ignore[no-any-return]
+
+
+def _size_of(drawn: tuple[bytes, str]) -> int:
+    return len(drawn[0]) + len(drawn[1])
 
 
 def _drawn(tag: str) -> tuple[bytes, str] | None:
