@@ -427,14 +427,17 @@ def session_of(secret: str, idle: timedelta, longest: timedelta) -> tuple[Person
     use is written only when the last one recorded is a minute old."""
     if not secret or len(secret) > 100:
         return None
-    found = db.session.scalars(
-        select(ConsoleSession).where(ConsoleSession.digest == secret_digest(secret))
+    # the session and its account in one statement: every console page asks
+    row = db.session.execute(
+        select(ConsoleSession, User)
+        .join(User, User.id == ConsoleSession.user_id)
+        .where(ConsoleSession.digest == secret_digest(secret))
     ).one_or_none()
     now = clock.now()
-    if found is None or not _open(found, now, idle, longest):
+    if row is None:
         return None
-    user = db.session.get(User, found.user_id)
-    if user is None or not _current(user, user.session_epoch):
+    found, user = row
+    if not _open(found, now, idle, longest) or not _current(user, user.session_epoch):
         return None
     person, session_id = _person(user, needs_totp=False), found.id
     if now - found.seen_at >= SESSION_TOUCH:
