@@ -32,7 +32,9 @@ class Kept(Generic[K, V]):
     def put(self, key: K, value: V) -> None:
         with self._lock:
             if key in self._values:
-                self._weight -= self._weight_of(self._values[key])
+                self._weight -= self._weight_of(self._values.pop(key))
+            if self._weight_of(value) > self.size:
+                return  # it would push out everything else and then itself: not kept
             self._values[key] = value
             self._values.move_to_end(key)
             self._weight += self._weight_of(value)

@@ -31,8 +31,14 @@ def test_a_value_put_again_counts_its_new_weight_only() -> None:
     assert kept.get("a") == b"x" * 8 and kept.get("b") == b"xx"
 
 
-def test_a_value_heavier_than_the_whole_store_is_not_kept() -> None:
+def test_a_value_heavier_than_the_whole_store_is_not_kept_and_pushes_nothing_out() -> None:
     kept: Kept[str, bytes] = Kept(10, weigh=len)
-    kept.put("a", b"xx")
+    for key in "abcd":
+        kept.put(key, b"xx")
     kept.put("huge", b"x" * 11)
     assert kept.get("huge") is None
+    assert all(kept.get(key) == b"xx" for key in "abcd")
+    kept.put("a", b"x" * 11)  # a key put again too heavy: its old value is not served either
+    assert kept.get("a") is None and kept.get("b") == b"xx"
+    kept.put("e", b"x" * 4)  # the weight given back by "a" leaves room: nothing else goes
+    assert all(kept.get(key) for key in "bcde")
