@@ -35,8 +35,7 @@ class Kept(Generic[K, V]):
                 self._weight -= self._weight_of(self._values.pop(key))
             if self._weight_of(value) > self.size:
                 return  # it would push out everything else and then itself: not kept
-            self._values[key] = value
-            self._values.move_to_end(key)
+            self._values[key] = value  # a new key: the most recently used
             self._weight += self._weight_of(value)
             while self._weight > self.size and self._values:
                 _, gone = self._values.popitem(last=False)

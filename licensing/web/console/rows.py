@@ -51,6 +51,21 @@ def licence_rows(items: Iterable[Any]) -> list[Markup]:
     ]
 
 
+_EVENT_ROW = """
+    <tr>
+      <td>{seq}</td>
+      {licence}
+      <td>{at}</td>
+      <td>{action}
+        {until}</td>
+      <td>{decision}</td>
+      <td>{reason}</td>
+      <td>{actor} ({role})</td>
+      {hashes}
+    </tr>
+"""
+
+
 def event_rows(
     events: Iterable[Mapping[str, Any]], with_licence: bool = False, with_hashes: bool = False
 ) -> list[Markup]:
@@ -74,9 +89,7 @@ def event_rows(
         if event.get("from") and event["from"] != event.get("to"):
             action = escape(f" ({event['from']} → {event['to']})")
         if data.get("until"):
-            until = Markup("<br>") + Markup(escape(gettext("until %(day)s"))) % {
-                "day": day(data["until"])
-            }
+            until = Markup("<br>") + _said("until %(day)s", day=day(data["until"]))
         rows.append(
             Markup(
                 _EVENT_ROW.format(
@@ -96,29 +109,13 @@ def event_rows(
     return rows
 
 
-_EVENT_ROW = """
-    <tr>
-      <td>{seq}</td>
-      {licence}
-      <td>{at}</td>
-      <td>{action}
-        {until}</td>
-      <td>{decision}</td>
-      <td>{reason}</td>
-      <td>{actor} ({role})</td>
-      {hashes}
-    </tr>
-"""
-
-
 def _decision(data: Mapping[str, Any]) -> Markup:
     decision = data.get("decision")
     if not decision:
         return Markup("")
-    said = Markup(escape(gettext("No. %(number)s of %(date)s"))) % {
-        "number": decision["number"],
-        "date": day(decision["date"]),
-    }
+    said = _said(
+        "No. %(number)s of %(date)s", number=decision["number"], date=day(decision["date"])
+    )
     by = gettext("court") if decision.get("by") == "court" else gettext("licensor")
     return said + Markup(" (") + escape(by) + Markup(")")
 
@@ -136,6 +133,12 @@ def _reason(event: Mapping[str, Any], data: Mapping[str, Any]) -> Markup:
         for field, change in data.items():
             text += Markup("<br>{}: {} → {}").format(field, change[0], change[1])
     return text
+
+
+def _said(text: str, **variables: Any) -> Markup:
+    """A message as a template's `_()` gives it: its translation escaped, then its variables
+    put in, each escaped."""
+    return Markup(escape(gettext(text))) % variables
 
 
 def _licence_href() -> Any:
