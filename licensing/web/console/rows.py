@@ -89,7 +89,7 @@ def event_rows(
         if event.get("from") and event["from"] != event.get("to"):
             action = escape(f" ({event['from']} → {event['to']})")
         if data.get("until"):
-            until = Markup("<br>") + _said("until %(day)s", day=day(data["until"]))
+            until = Markup("<br>") + _said(gettext("until %(day)s"), day=day(data["until"]))
         rows.append(
             Markup(
                 _EVENT_ROW.format(
@@ -114,7 +114,7 @@ def _decision(data: Mapping[str, Any]) -> Markup:
     if not decision:
         return Markup("")
     said = _said(
-        "No. %(number)s of %(date)s", number=decision["number"], date=day(decision["date"])
+        gettext("No. %(number)s of %(date)s"), number=decision["number"], date=day(decision["date"])
     )
     by = gettext("court") if decision.get("by") == "court" else gettext("licensor")
     return said + Markup(" (") + escape(by) + Markup(")")
@@ -135,10 +135,11 @@ def _reason(event: Mapping[str, Any], data: Mapping[str, Any]) -> Markup:
     return text
 
 
-def _said(text: str, **variables: Any) -> Markup:
+def _said(translated: str, **variables: Any) -> Markup:
     """A message as a template's `_()` gives it: its translation escaped, then its variables
-    put in, each escaped."""
-    return Markup(escape(gettext(text))) % variables
+    put in, each escaped (the translation is asked for at the call, where the catalogues' check
+    finds the message)."""
+    return Markup(escape(translated)) % variables
 
 
 def _licence_href() -> Any:
